@@ -41,6 +41,8 @@ struct gv_pool *gv_pool_create(const char *name, uint32_t capacity,
 	if (pool == NULL)
 		goto out_nomem;
 	pool->elt_size = GV_ALIGN_UP(elt_size, align);
+	if (GV_IS_POW2(pool->elt_size))
+		pool->elt_shift = (uint32_t)__builtin_ctz(pool->elt_size);
 	pool->capacity = capacity;
 	snprintf(pool->name, sizeof(pool->name), "%s", name ? name : "pool");
 

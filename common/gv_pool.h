@@ -22,6 +22,7 @@ struct gv_pool {
 	uint32_t *free_stack; /* indices of free objects; top is n_free - 1 */
 	uint64_t *live;       /* bit i set while object i is handed out */
 	uint32_t elt_size;    /* rounded up to the alignment */
+	uint32_t elt_shift;   /* log2(elt_size) if a power of two, else 0 */
 	uint32_t capacity;
 	uint32_t n_free;
 	uint32_t high_water;  /* most objects ever in use at once */
@@ -48,13 +49,19 @@ static inline uint32_t gv_pool_in_use(const struct gv_pool *pool)
 	return pool->capacity - pool->n_free;
 }
 
+/* Byte offset -> index; a shift for power-of-two sizes (no division). */
+static inline size_t gv_pool_div(const struct gv_pool *pool, size_t off)
+{
+	return pool->elt_shift ? off >> pool->elt_shift : off / pool->elt_size;
+}
+
 static inline uint32_t gv_pool_index(const struct gv_pool *pool,
                                      const void *obj)
 {
 	size_t off = (size_t)((const uint8_t *)obj - pool->base);
 
 	GV_ASSERT(off % pool->elt_size == 0);
-	return (uint32_t)(off / pool->elt_size);
+	return (uint32_t)gv_pool_div(pool, off);
 }
 
 static inline void *gv_pool_at(const struct gv_pool *pool, uint32_t idx)
@@ -68,15 +75,15 @@ static inline bool gv_pool_is_live(const struct gv_pool *pool,
                                    const void *obj)
 {
 	const uint8_t *p = obj;
-	size_t off;
+	size_t off, idx;
 
 	if (p < pool->base)
 		return false;
 	off = (size_t)(p - pool->base);
-	if (off % pool->elt_size != 0 || off / pool->elt_size >= pool->capacity)
+	idx = gv_pool_div(pool, off);
+	if (idx >= pool->capacity || idx * pool->elt_size != off)
 		return false;
-	off /= pool->elt_size;
-	return (pool->live[off / 64] >> (off % 64)) & 1;
+	return (pool->live[idx / 64] >> (idx % 64)) & 1;
 }
 
 /*
