@@ -545,18 +545,26 @@ static void order_release(struct gv_book *b, struct order *o)
 
 /* ---- events ----------------------------------------------------------- */
 
-static inline struct gv_event *ev_next(struct gv_book *b,
+/* The next event slot, flushing a full buffer; the caller writes it all. */
+static inline struct gv_event *ev_slot(struct gv_book *b,
                                        struct gv_evbuf *out)
 {
-	struct gv_event *e;
-
 	if (gv_unlikely(out->n == out->cap)) {
 		out->flush(out->arg, out->ev, out->n);
 		out->n = 0;
 	}
-	e = &out->ev[out->n++];
-	memset(e, 0, sizeof(*e));
 	b->nevents++;
+	return &out->ev[out->n++];
+}
+
+/* The next event slot, zeroed (unused fields are 0: events are
+ * byte-for-byte deterministic). */
+static inline struct gv_event *ev_next(struct gv_book *b,
+                                       struct gv_evbuf *out)
+{
+	struct gv_event *e = ev_slot(b, out);
+
+	memset(e, 0, sizeof(*e));
 	return e;
 }
 
@@ -583,11 +591,21 @@ static struct gv_event *ev_ord(struct gv_book *b, struct gv_evbuf *out,
 static void ev_cancelled(struct gv_book *b, struct gv_evbuf *out,
                          const struct order *o, uint64_t qty, uint16_t reason)
 {
-	struct gv_event *e = ev_ord(b, out, GV_EV_CANCELLED, o);
+	struct gv_event *e = ev_slot(b, out);
 
-	e->u.ord.qty = qty;
-	e->u.ord.open_qty = o->open_qty;
-	e->u.ord.reason = reason;
+	*e = (struct gv_event){
+		.type = GV_EV_CANCELLED,
+		.side = (uint8_t)o->side,
+		.instrument = ins_id(b, o),
+		.session = b->sess[o->session].id,
+		.u.ord = {
+			.cl_ord_id = o->cl_ord_id,
+			.order_id = o->order_id,
+			.qty = qty,
+			.open_qty = o->open_qty,
+			.reason = reason,
+		},
+	};
 	b->cnt[GV_CNT_CANCELLED]++;
 }
 
@@ -608,24 +626,32 @@ static void ev_reject(struct gv_book *b, struct gv_evbuf *out,
 static struct gv_event *ev_md(struct gv_book *b, struct gv_evbuf *out,
                               uint8_t type, uint16_t ins, uint64_t ref)
 {
-	struct gv_event *e = ev_next(b, out);
+	struct gv_event *e = ev_slot(b, out);
 
-	e->type = type;
-	e->instrument = ins;
-	e->u.md.ref = ref;
+	*e = (struct gv_event){
+		.type = type,
+		.instrument = ins,
+		.u.md.ref = ref,
+	};
 	return e;
 }
 
 static void ev_md_add(struct gv_book *b, struct gv_evbuf *out,
                       struct order *o)
 {
-	struct gv_event *e;
+	struct gv_event *e = ev_slot(b, out);
 
 	o->md_ref = b->next_ref++;
-	e = ev_md(b, out, GV_EV_MD_ADD, ins_id(b, o), o->md_ref);
-	e->side = (uint8_t)o->side;
-	e->u.md.price = o->price;
-	e->u.md.qty = o->visible_qty;
+	*e = (struct gv_event){
+		.type = GV_EV_MD_ADD,
+		.side = (uint8_t)o->side,
+		.instrument = ins_id(b, o),
+		.u.md = {
+			.ref = o->md_ref,
+			.price = o->price,
+			.qty = o->visible_qty,
+		},
+	};
 }
 
 /* ---- pending stops ------------------------------------------------------ */
@@ -769,11 +795,57 @@ static void iceberg_refresh(struct gv_book *b, struct instrument *in,
 	ev_md_add(b, out, r);
 }
 
-/* One execution between the aggressor o and the head order r. */
-static void trade(struct gv_book *b, struct instrument *in, struct order *o,
-                  struct order *r, struct gv_evbuf *out)
+/* A FILL report for one side of a trade, written whole (no memset). */
+static inline void ev_fill(struct gv_book *b, struct gv_evbuf *out,
+                           const struct instrument *in, const struct order *o,
+                           uint32_t px, uint32_t q, uint64_t match_id,
+                           uint8_t liquidity)
 {
-	struct level *lv = level_at(b, &in->side[side_idx(r->side)], r->price);
+	struct gv_event *e = ev_slot(b, out);
+
+	*e = (struct gv_event){
+		.type = GV_EV_FILL,
+		.side = (uint8_t)o->side,
+		.instrument = (uint16_t)in->p.id,
+		.session = b->sess[o->session].id,
+		.u.ord = {
+			.cl_ord_id = o->cl_ord_id,
+			.order_id = o->order_id,
+			.price = px,
+			.qty = q,
+			.open_qty = o->open_qty,
+			.aux = match_id,
+			.liquidity = liquidity,
+		},
+	};
+}
+
+/*
+ * The head order r of level lv is fully filled: take it off the front of
+ * the level and free it. Cheaper than level_unlink: r has no predecessor.
+ */
+static void level_pop_filled(struct gv_book *b, struct instrument *in,
+                             struct level *lv, struct order *r)
+{
+	unsigned si = side_idx(r->side);
+	struct side *s = &in->side[si];
+
+	GV_ASSERT(lv->head == (uint32_t)(r - b->ord) && r->open_qty == 0);
+	lv->head = r->next;
+	if (r->next != NO_SLOT)
+		b->ord[r->next].prev = NO_SLOT;
+	lv->count--;
+	s->norders--;
+	r->state = ST_ACTIVE;
+	if (lv->count == 0)
+		level_close(b, si, s, r->price);
+	order_release(b, r);
+}
+
+/* One execution between the aggressor o and r, the head of level lv. */
+static void trade(struct gv_book *b, struct instrument *in, struct order *o,
+                  struct order *r, struct level *lv, struct gv_evbuf *out)
+{
 	uint32_t q = GV_MIN(o->open_qty, r->visible_qty);
 	uint64_t match_id = b->next_match++;
 	struct gv_event *e;
@@ -788,31 +860,25 @@ static void trade(struct gv_book *b, struct instrument *in, struct order *o,
 	b->cnt[GV_CNT_FILLS]++;
 	b->cnt[GV_CNT_VOLUME] += q;
 
-	e = ev_ord(b, out, GV_EV_FILL, o);
-	e->u.ord.price = r->price;
-	e->u.ord.qty = q;
-	e->u.ord.open_qty = o->open_qty;
-	e->u.ord.liquidity = GV_LIQ_TAKER;
-	e->u.ord.aux = match_id;
-	e = ev_ord(b, out, GV_EV_FILL, r);
-	e->u.ord.price = r->price;
-	e->u.ord.qty = q;
-	e->u.ord.open_qty = r->open_qty;
-	e->u.ord.liquidity = GV_LIQ_MAKER;
-	e->u.ord.aux = match_id;
-	e = ev_md(b, out, GV_EV_MD_EXEC, (uint16_t)in->p.id, r->md_ref);
-	e->side = (uint8_t)r->side;
-	e->u.md.qty = q;
-	e->u.md.price = r->price;
-	e->u.md.match_id = match_id;
-
+	ev_fill(b, out, in, o, r->price, q, match_id, GV_LIQ_TAKER);
+	ev_fill(b, out, in, r, r->price, q, match_id, GV_LIQ_MAKER);
+	e = ev_slot(b, out);
+	*e = (struct gv_event){
+		.type = GV_EV_MD_EXEC,
+		.side = (uint8_t)r->side,
+		.instrument = (uint16_t)in->p.id,
+		.u.md = {
+			.ref = r->md_ref,
+			.price = r->price,
+			.qty = q,
+			.match_id = match_id,
+		},
+	};
 	if (r->visible_qty == 0) {
-		if (r->open_qty > 0) {
+		if (r->open_qty > 0)
 			iceberg_refresh(b, in, r, out);
-		} else {
-			level_unlink(b, in, r);
-			order_release(b, r);
-		}
+		else
+			level_pop_filled(b, in, lv, r);
 	}
 }
 
@@ -905,11 +971,13 @@ static bool match(struct gv_book *b, struct instrument *in, struct order *o,
 
 	while (o->open_qty > 0) {
 		uint32_t px = s->best;
+		struct level *lv;
 		struct order *r;
 
 		if (px == 0 || !crosses(o->side, px, limit))
 			break;
-		r = &b->ord[level_at(b, s, px)->head];
+		lv = level_at(b, s, px);
+		r = &b->ord[lv->head];
 		if (r->next != NO_SLOT)
 			GV_PREFETCH(&b->ord[r->next]);
 		if (r->account == o->account && mode != GV_STP_NONE) {
@@ -917,7 +985,9 @@ static bool match(struct gv_book *b, struct instrument *in, struct order *o,
 				return true;
 			continue;
 		}
-		trade(b, in, o, r, out);
+		/* Its map bucket is needed if it fills: start the load now. */
+		GV_PREFETCH_W(&b->omap[omap_home(b, r->session, r->cl_ord_id)]);
+		trade(b, in, o, r, lv, out);
 	}
 	return false;
 }
@@ -1213,11 +1283,21 @@ static void cmd_new(struct gv_book *b, uint16_t si, const struct gv_cmd *c,
 		return;
 	}
 	o = order_new(b, in, si, c);
-	e = ev_ord(b, out, GV_EV_ACCEPTED, o);
-	e->u.ord.price = o->price;
-	e->u.ord.qty = o->open_qty;
-	e->u.ord.ord_type = o->type;
-	e->u.ord.tif = o->tif;
+	e = ev_slot(b, out);
+	*e = (struct gv_event){
+		.type = GV_EV_ACCEPTED,
+		.side = (uint8_t)o->side,
+		.instrument = (uint16_t)in->p.id,
+		.session = ss->id,
+		.u.ord = {
+			.cl_ord_id = o->cl_ord_id,
+			.order_id = o->order_id,
+			.price = o->price,
+			.qty = o->open_qty,
+			.ord_type = (uint8_t)o->type,
+			.tif = (uint8_t)o->tif,
+		},
+	};
 	b->cnt[GV_CNT_ACCEPTED]++;
 	if (is_stop(o->type)) {
 		stop_add(b, in, o);
