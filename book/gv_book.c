@@ -161,10 +161,12 @@ static int64_t hbm_next(const struct hbm *h, int64_t i)
  * the instruments' price ranges. Each side caches its last lookup: nearly
  * every access is to the page at the touch.
  */
+/* Fibonacci hashing: the top bits of key x 2^64/phi. */
+#define GOLDEN UINT64_C(0x9e3779b97f4a7c15)
+
 static inline uint32_t pmap_home(const struct gv_book *b, uint64_t key)
 {
-	key *= UINT64_C(0x9e3779b97f4a7c15);
-	return (uint32_t)(key >> 32) & b->pmap_mask;
+	return (uint32_t)((key * GOLDEN) >> b->pmap_shift);
 }
 
 static uint32_t pmap_find(const struct gv_book *b, uint64_t key)
@@ -430,7 +432,8 @@ static inline uint32_t mix(uint64_t x)
 static inline uint32_t omap_home(const struct gv_book *b, uint16_t sess,
                                  uint64_t cl)
 {
-	return mix(cl * UINT64_C(0x9e3779b97f4a7c15) ^ sess) & b->omap_mask;
+	return (uint32_t)(((cl ^ (uint64_t)sess << 48) * GOLDEN) >>
+	                  b->omap_shift);
 }
 
 static uint32_t omap_find(const struct gv_book *b, uint16_t sess, uint64_t cl)
@@ -1082,6 +1085,13 @@ static void run_order(struct gv_book *b, struct instrument *in,
 		rest(b, in, o, out);
 }
 
+/* Could any pending stop trigger at the last price? O(1). */
+static inline bool stops_armed(const struct instrument *in)
+{
+	return in->last_price != 0 && (in->last_price >= in->min_buy_stop ||
+	                               in->last_price <= in->max_sell_stop);
+}
+
 /* Trigger every stop whose condition holds, earliest accepted first. */
 static void run_stops(struct gv_book *b, struct instrument *in,
                       struct gv_evbuf *out)
@@ -1236,26 +1246,29 @@ static struct order *order_new(struct gv_book *b, struct instrument *in,
 
 	GV_VERIFY(o != NULL); /* check_new saw a free slot */
 	slot = (uint32_t)(o - b->ord);
-	o->order_id = (uint64_t)b->p.shard_id << 58 |
-	              b->next_seq++ << SLOT_BITS | slot;
-	o->cl_ord_id = n->cl_ord_id;
-	o->md_ref = 0;
-	o->price = has_limit(n->type) ? (uint32_t)n->price : 0;
-	o->next = o->prev = NO_SLOT;
-	o->open_qty = (uint32_t)n->qty;
-	o->stop_price = (uint32_t)n->stop_price; /* 0 unless a stop */
-	o->display_qty = (uint32_t)n->display_qty;
-	o->sess_next = o->sess_prev = NO_SLOT;
-	o->session = sess;
-	o->account = b->sess[sess].account;
-	o->ins = (uint16_t)(in - b->ins);
-	o->side = n->side;
-	o->type = n->type;
-	o->tif = n->tif;
-	o->post_only = !!(n->flags & GV_FLAG_POST_ONLY);
-	o->stp = n->stp;
-	o->state = ST_ACTIVE;
-	o->linked = 0;
+	/* One whole-line store: the bit-fields are built in a register. */
+	*o = (struct order){
+		.order_id = (uint64_t)b->p.shard_id << 58 |
+		            b->next_seq++ << SLOT_BITS | slot,
+		.cl_ord_id = n->cl_ord_id,
+		.price = has_limit(n->type) ? (uint32_t)n->price : 0,
+		.next = NO_SLOT,
+		.prev = NO_SLOT,
+		.open_qty = (uint32_t)n->qty,
+		.stop_price = (uint32_t)n->stop_price, /* 0 unless a stop */
+		.display_qty = (uint32_t)n->display_qty,
+		.sess_next = NO_SLOT,
+		.sess_prev = NO_SLOT,
+		.session = sess,
+		.account = b->sess[sess].account,
+		.ins = (uint16_t)(in - b->ins),
+		.side = n->side,
+		.type = n->type,
+		.tif = n->tif,
+		.post_only = !!(n->flags & GV_FLAG_POST_ONLY),
+		.stp = n->stp,
+		.state = ST_ACTIVE,
+	};
 	return o;
 }
 
@@ -1305,7 +1318,8 @@ static void cmd_new(struct gv_book *b, uint16_t si, const struct gv_cmd *c,
 	} else {
 		run_order(b, in, o, out);
 	}
-	run_stops(b, in, out);
+	if (stops_armed(in))
+		run_stops(b, in, out);
 }
 
 /* Find a live order of session si by cl_ord_id, or NULL. */
@@ -1401,7 +1415,8 @@ static void replace_move(struct gv_book *b, struct instrument *in,
 	if (would_take(in, o->side, px)) {
 		ev_md(b, out, GV_EV_MD_DELETE, (uint16_t)in->p.id, old_ref);
 		run_order(b, in, o, out);
-		run_stops(b, in, out);
+		if (stops_armed(in))
+			run_stops(b, in, out);
 		return;
 	}
 	o->visible_qty = o->display_qty ? GV_MIN(o->display_qty, qty) : qty;
@@ -1592,10 +1607,16 @@ uint32_t gv_book_apply(struct gv_book *b, const struct gv_cmd *c,
 	b->cnt[GV_CNT_CMDS]++;
 	if (c->type != GV_CMD_HALT && c->type != GV_CMD_RESUME &&
 	    c->type != GV_CMD_END_OF_DAY) {
-		si = smap_find(b, c->session);
-		if (si < 0) {
-			b->cnt[GV_CNT_BAD_CMD]++;
-			return 0;
+		if (c->session == b->last_session && c->session != 0) {
+			si = b->last_si;
+		} else {
+			si = smap_find(b, c->session);
+			if (si < 0) {
+				b->cnt[GV_CNT_BAD_CMD]++;
+				return 0;
+			}
+			b->last_session = c->session;
+			b->last_si = (uint16_t)si;
 		}
 		prefetch_omap(b, (uint16_t)si, c);
 	}
@@ -1676,7 +1697,9 @@ struct gv_book *gv_book_create(const struct gv_book_params *p)
 	b->smap_mask = pow2_at_least(2ull * p->max_sessions) - 1;
 	b->smap = calloc(b->smap_mask + 1ull, sizeof(*b->smap));
 	b->omap_mask = pow2_at_least(2ull * p->max_orders) - 1;
+	b->omap_shift = 64 - (uint32_t)__builtin_popcount(b->omap_mask);
 	b->pmap_mask = pow2_at_least(2ull * p->max_level_pages) - 1;
+	b->pmap_shift = 64 - (uint32_t)__builtin_popcount(b->pmap_mask);
 	b->pmap = malloc((b->pmap_mask + 1ull) * sizeof(*b->pmap));
 	b->omap = malloc((b->omap_mask + 1ull) * sizeof(*b->omap));
 	if (b->pages == NULL || b->free_pages == NULL || b->ins == NULL ||

@@ -134,6 +134,7 @@ struct gv_book {
 	uint32_t pages_reserved;  /* for pending GTC/DAY stop-limits */
 	struct pmap_entry *pmap;  /* pages in use, by key */
 	uint32_t pmap_mask;
+	uint32_t pmap_shift;
 	struct instrument *ins;
 	uint32_t nins;
 	uint16_t *ins_by_id;      /* 65536 entries, NO_INS if absent */
@@ -141,10 +142,13 @@ struct gv_book {
 	uint32_t nsess;
 	struct smap_entry *smap;
 	uint32_t smap_mask;
+	uint32_t last_session;    /* lookup cache: last session id ... */
+	uint16_t last_si;         /* ... and its index (not state) */
 	uint32_t *accounts;       /* account ids, by index */
 	uint32_t naccounts;
 	struct omap_entry *omap;
 	uint32_t omap_mask;
+	uint32_t omap_shift;      /* 64 - log2(map size): Fibonacci hashing */
 	uint32_t omap_count;
 	uint64_t next_seq;        /* order_id sequence */
 	uint64_t next_ref;        /* MD reference */

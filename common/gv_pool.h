@@ -108,14 +108,21 @@ static inline void *gv_pool_get(struct gv_pool *pool)
 	return pool->base + (size_t)idx * pool->elt_size;
 }
 
-/* Return an object. Putting back a free or foreign object is a bug. */
+/*
+ * Return an object. Putting back a free object is a bug (GV_VERIFY);
+ * so is a foreign one (caught when the pointer lands outside the pool,
+ * always in debug builds).
+ */
 static inline void gv_pool_put(struct gv_pool *pool, void *obj)
 {
-	uint32_t idx;
+	size_t off = (size_t)((uint8_t *)obj - pool->base);
+	uint32_t idx = (uint32_t)gv_pool_div(pool, off);
+	uint64_t bit = UINT64_C(1) << (idx % 64);
 
-	GV_VERIFY(gv_pool_is_live(pool, obj));
-	idx = gv_pool_index(pool, obj);
-	pool->live[idx / 64] &= ~(UINT64_C(1) << (idx % 64));
+	GV_ASSERT(gv_pool_is_live(pool, obj));
+	GV_VERIFY(off < (size_t)pool->capacity * pool->elt_size &&
+	          (pool->live[idx / 64] & bit));
+	pool->live[idx / 64] &= ~bit;
 	GV_ASSERT(pool->n_free < pool->capacity);
 	pool->free_stack[pool->n_free++] = idx;
 }

@@ -3652,6 +3652,27 @@ static void test_bad_commands_counted_without_event(void)
 	close_book();
 }
 
+/* Session 0 is never valid, even as the engine's first command (its
+ * last-session lookup cache starts empty, keyed 0). */
+static void test_session_zero_is_bad_command(void)
+{
+	struct gv_cmd c;
+	struct res r;
+
+	open_book();
+	memset(&c, 0, sizeof(c));
+	c.type = GV_CMD_SESSION_CANCEL_ALL;
+	c.session = 0;
+	c.u.cancel_all.reason = GV_CXL_ADMIN;
+	c.flags = GV_CMD_F_KILL;
+	r = run_cmd(__LINE__, &c);
+	EXPECT_N(r, 0);
+	CU_ASSERT_EQUAL(gv_book_counter(cur->b, GV_CNT_BAD_CMD), 1);
+	/* Nobody was killed: the first session still trades. */
+	REST(S1, BUY, 100, 5);
+	close_book();
+}
+
 /* ---- determinism, hash, event buffer ---------------------------------- */
 
 /* A seeded stream of orders, cancels and replaces over two instruments. */
@@ -3883,6 +3904,7 @@ static const struct gv_test tests[] = {
 	GV_TEST(test_level_page_capacity),
 	GV_TEST(test_identifiers),
 	GV_TEST(test_bad_commands_counted_without_event),
+	GV_TEST(test_session_zero_is_bad_command),
 	GV_TEST(test_counters),
 	GV_TEST(test_determinism),
 	GV_TEST(test_hash_follows_state),
