@@ -98,7 +98,8 @@ static const char *const instrument_keys[] = {
 	"shard", "stp", NULL,
 };
 static const char *const session_keys[] = {
-	"id", "account", "key", "rate_msgs_per_s", "rate_burst", "allow", NULL,
+	"id", "account", "key", "rate_msgs_per_s", "rate_burst", "allow",
+	"shard", NULL,
 };
 
 struct ctx {
@@ -1047,16 +1048,19 @@ static int read_instrument_limits(struct ctx *c, const config_setting_t *g,
 	            "price_band_bps is set");
 }
 
-/* The instrument's shard must be one of engine.shards. */
+/*
+ * An instrument's or session's shard must be one of engine.shards.
+ * Required for instruments; a session defaults to the first shard.
+ */
 static int get_shard_ref(struct ctx *c, const config_setting_t *g,
-                         uint32_t *shard)
+                         bool required, uint32_t *shard)
 {
 	const struct gv_engine_config *e = &c->cfg->engine;
 	uint32_t i;
 	int rc;
 
-	rc = get_u32_range(c, g, "shard", 0, GV_MAX_SHARDS - 1, REQUIRED,
-	                   shard);
+	rc = get_u32_range(c, g, "shard", 0, GV_MAX_SHARDS - 1,
+	                   required ? REQUIRED : e->shards[0].id, shard);
 	if (rc < 0)
 		return rc;
 	for (i = 0; i < e->n_shards; i++)
@@ -1081,7 +1085,7 @@ static int read_instrument(struct ctx *c, const config_setting_t *g,
 	if (rc == 0)
 		rc = read_instrument_limits(c, g, in);
 	if (rc == 0)
-		rc = get_shard_ref(c, g, &in->shard);
+		rc = get_shard_ref(c, g, true, &in->shard);
 	if (rc == 0)
 		rc = get_stp(c, g, &in->stp_default);
 	return rc;
@@ -1138,6 +1142,8 @@ static int read_session(struct ctx *c, const config_setting_t *g,
 		          "1 when rate_msgs_per_s is set");
 	if (rc == 0)
 		rc = get_prefix(c, g, "allow", &ss->allowed);
+	if (rc == 0)
+		rc = get_shard_ref(c, g, false, &ss->shard);
 	return rc;
 }
 
@@ -1473,6 +1479,7 @@ static void dump_session(const struct gv_session_config *s, FILE *out,
 	fputs("\";\n", out);
 	put_uint(out, "    ", "rate_msgs_per_s", s->rate_msgs_per_s);
 	put_uint(out, "    ", "rate_burst", s->rate_burst);
+	put_uint(out, "    ", "shard", s->shard);
 	inet_ntop(s->allowed.family, s->allowed.addr, addr, sizeof(addr));
 	fprintf(out, "    allow = \"%s/%u\";\n", addr, s->allowed.len);
 	fprintf(out, "  }%s\n", last ? "" : ",");

@@ -58,6 +58,8 @@ struct gv_session_config {
 	uint32_t rate_msgs_per_s;         /* 0 = unlimited */
 	uint32_t rate_burst;              /* bucket size; >= 1 if rate set */
 	struct gv_prefix allowed;         /* source prefix; default 0.0.0.0/0 */
+	uint32_t shard;                   /* the shard serving it; default the
+	                                     first of engine.shards */
 	int line;
 };
 

@@ -255,6 +255,9 @@ static void check_good_sessions(const struct gv_config *cfg)
 	CU_ASSERT_EQUAL(s[2].allowed.family, AF_INET);
 	CU_ASSERT_EQUAL(s[2].allowed.len, 0);
 	CU_ASSERT_EQUAL(s[2].line, 66);
+	CU_ASSERT_EQUAL(s[0].shard, 0);
+	CU_ASSERT_EQUAL(s[1].shard, 1);
+	CU_ASSERT_EQUAL(s[2].shard, 0);
 }
 
 static void test_good_file(void)
@@ -301,6 +304,7 @@ static void test_defaults(void)
 	CU_ASSERT_EQUAL(s->allowed.family, AF_INET);
 	CU_ASSERT_EQUAL(s->allowed.len, 0);
 	CU_ASSERT(addr_is(s->allowed.addr, AF_INET, "0.0.0.0"));
+	CU_ASSERT_EQUAL(s->shard, cfg->engine.shards[0].id);
 	CU_ASSERT_EQUAL(s->line, 3);
 	gv_config_free(cfg);
 
@@ -450,6 +454,10 @@ static void test_wrong_types(void)
 	           "t.conf:3: sessions[0].key: must be a string", NULL);
 	EXPECT_ERR(CONF_S("allow = 5;"), "t.conf:3: sessions[0].allow: must be "
 	           "a string", NULL);
+	EXPECT_ERR(CONF_S("shard = 63;"), "t.conf:3: sessions[0].shard: no "
+	           "shard 63 in engine.shards", NULL);
+	EXPECT_ERR(CONF_S("shard = 64;"), "t.conf:3: sessions[0].shard: must "
+	           "be between 0 and 63, got 64", NULL);
 	EXPECT_ERR(CONF_S("rate_msgs_per_s = \"100\";"), "t.conf:3: "
 	           "sessions[0].rate_msgs_per_s: must be an integer", NULL);
 }
