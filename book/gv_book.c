@@ -610,6 +610,7 @@ static void ev_cancelled(struct gv_book *b, struct gv_evbuf *out,
 		},
 	};
 	b->cnt[GV_CNT_CANCELLED]++;
+	b->cancels[reason < GV_CXL_MAX ? reason : 0]++;
 }
 
 static void ev_reject(struct gv_book *b, struct gv_evbuf *out,
@@ -624,6 +625,7 @@ static void ev_reject(struct gv_book *b, struct gv_evbuf *out,
 	e->u.ord.cl_ord_id = cl;
 	e->u.ord.reason = reason;
 	b->cnt[GV_CNT_REJECTED]++;
+	b->rejects[reason < GV_REJ_MAX ? reason : 0]++;
 }
 
 static struct gv_event *ev_md(struct gv_book *b, struct gv_evbuf *out,
@@ -1842,6 +1844,16 @@ int gv_book_add_session(struct gv_book *b, uint32_t session_id,
 uint64_t gv_book_counter(const struct gv_book *b, enum gv_book_counter c)
 {
 	return (unsigned)c < GV_CNT_MAX ? b->cnt[c] : 0;
+}
+
+uint64_t gv_book_rejects(const struct gv_book *b, unsigned reason)
+{
+	return reason < GV_REJ_MAX ? b->rejects[reason] : 0;
+}
+
+uint64_t gv_book_cancels(const struct gv_book *b, unsigned reason)
+{
+	return reason < GV_CXL_MAX ? b->cancels[reason] : 0;
 }
 
 uint32_t gv_book_live_orders(const struct gv_book *b)

@@ -417,6 +417,11 @@ int gv_book_check(const struct gv_book *b, char *why, size_t whylen);
 
 uint64_t gv_book_counter(const struct gv_book *b, enum gv_book_counter c);
 
+/* REJECTED events by reason (enum gv_reject_reason) and CANCELLED events
+ * by reason (enum gv_cancel_reason); 0 for a reason out of range. */
+uint64_t gv_book_rejects(const struct gv_book *b, unsigned reason);
+uint64_t gv_book_cancels(const struct gv_book *b, unsigned reason);
+
 /* ---- read-only views (tests, control plane, benchmarks) -------------- */
 
 struct gv_level_view {

@@ -154,6 +154,8 @@ struct gv_book {
 	uint64_t next_ref;        /* MD reference */
 	uint64_t next_match;
 	uint64_t cnt[GV_CNT_MAX];
+	uint64_t rejects[GV_REJ_MAX];    /* by reason */
+	uint64_t cancels[GV_CXL_MAX];    /* by reason */
 	uint64_t nevents;         /* events produced, for gv_book_apply */
 };
 

@@ -2529,6 +2529,14 @@ static void test_counters(void)
 	CU_ASSERT_EQUAL(gv_book_counter(cur->b, GV_CNT_VOLUME), 5);
 	CU_ASSERT_EQUAL(gv_book_counter(cur->b, GV_CNT_STOPS_TRIGGERED), 1);
 	CU_ASSERT(gv_book_counter(cur->b, GV_CNT_CMDS) >= 7);
+	/* By reason: the zero-qty reject; the user cancel, the mass cancel
+	 * found nothing live of S1's. */
+	CU_ASSERT_EQUAL(gv_book_rejects(cur->b, GV_REJ_BAD_QTY), 1);
+	CU_ASSERT_EQUAL(gv_book_rejects(cur->b, GV_REJ_HALTED), 0);
+	CU_ASSERT_EQUAL(gv_book_rejects(cur->b, GV_REJ_MAX), 0);
+	CU_ASSERT_EQUAL(gv_book_cancels(cur->b, GV_CXL_USER), 1);
+	CU_ASSERT_EQUAL(gv_book_cancels(cur->b, GV_CXL_MASS_CANCEL), 0);
+	CU_ASSERT_EQUAL(gv_book_cancels(cur->b, GV_CXL_MAX), 0);
 	close_book();
 }
 
