@@ -1,0 +1,191 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * gavel_main.c - the gavel program: EAL options, then gavel's, then the
+ * packet path until SIGINT/SIGTERM (or the end of a replayed capture), and
+ * a summary.
+ *
+ *   gavel [EAL options] -- --config FILE [--layout rtc|pipeline] [--replay]
+ *         [--duration SEC]
+ *   gavel                  the embedded default: replay the bundled capture
+ *                          through net_pcap (no NIC, no hugepages)
+ */
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_mbuf_dyn.h>
+
+#include "dp_pvt.h"
+#include "gv_errno.h"
+
+#ifndef GV_DEMO_CONFIG
+#define GV_DEMO_CONFIG "dataplane/demo.conf"
+#endif
+#ifndef GV_DEMO_PCAP
+#define GV_DEMO_PCAP "demo.pcap"
+#endif
+#define DEMO_OUT "gavel-demo-out.pcap"
+
+struct opts {
+	const char *config;
+	enum dp_layout layout;
+	bool replay;
+	double duration_s;
+};
+
+static volatile bool g_stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	g_stop = true;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: gavel [EAL options] -- --config FILE "
+	        "[--layout rtc|pipeline] [--replay] [--duration SEC]\n"
+	        "       gavel   (no arguments: replay the bundled demo capture)\n");
+}
+
+static int parse_opts(int argc, char **argv, struct opts *o)
+{
+	static const struct option lo[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "layout", required_argument, NULL, 'l' },
+		{ "replay", no_argument, NULL, 'r' },
+		{ "duration", required_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "c:h", lo, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			o->config = optarg;
+			break;
+		case 'l':
+			if (strcmp(optarg, "rtc") == 0)
+				o->layout = DP_LAYOUT_RTC;
+			else if (strcmp(optarg, "pipeline") == 0)
+				o->layout = DP_LAYOUT_PIPELINE;
+			else
+				return -1;
+			break;
+		case 'r':
+			o->replay = true;
+			break;
+		case 'd':
+			o->duration_s = atof(optarg);
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			return -1;
+		}
+	}
+	if (optind != argc || o->config == NULL)
+		return -1;
+	return 0;
+}
+
+/* No arguments: the embedded default, as EAL and gavel options. */
+static char **demo_argv(int *argc)
+{
+	static char prefix[64], vdev[1024];
+	static char *av[] = {
+		"gavel", "-l", "0", "--no-huge", "--no-pci", "-m", "256",
+		"--log-level=*:warning", prefix, vdev, "--",
+		"--config", GV_DEMO_CONFIG, "--replay", NULL,
+	};
+
+	snprintf(prefix, sizeof(prefix), "--file-prefix=gavel-demo-%d",
+	         (int)getpid());
+	snprintf(vdev, sizeof(vdev), "--vdev=net_pcap0,rx_pcap=%s,tx_pcap=%s",
+	         GV_DEMO_PCAP, DEMO_OUT);
+	*argc = (int)GV_ARRAY_SIZE(av) - 1;
+	printf("gavel: no arguments: replaying the bundled capture %s\n"
+	       "gavel: config %s, output %s\n", GV_DEMO_PCAP, GV_DEMO_CONFIG,
+	       DEMO_OUT);
+	return av;
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o = { .layout = DP_LAYOUT_RTC };
+	struct dp_ctx ctx = { .stop = &g_stop, .ts_off = -1 };
+	struct gv_config *cfg;
+	char err[512];
+	int n, rc;
+
+	if (argc == 1)
+		argv = demo_argv(&argc);
+	n = rte_eal_init(argc, argv);
+	if (n < 0) {
+		fprintf(stderr, "gavel: EAL: %s\n", rte_strerror(rte_errno));
+		return 1;
+	}
+	if (parse_opts(argc - n, argv + n, &o) != 0) {
+		usage(stderr);
+		rte_eal_cleanup();
+		return 2;
+	}
+	cfg = gv_config_load(o.config, err, sizeof(err));
+	if (cfg == NULL) {
+		fprintf(stderr, "gavel: %s\n", err);
+		rte_eal_cleanup();
+		return 1;
+	}
+	gv_clock_init(0);
+	ctx.cfg = cfg;
+	ctx.layout = o.layout;
+	ctx.replay = o.replay;
+	ctx.tsc_hz = rte_get_tsc_hz();
+	ctx.tsc0 = rte_rdtsc();
+	ctx.wall0_ns = gv_clock_realtime_ns();
+	rc = dp_setup(&ctx);
+	if (rc == 0 && !o.replay)
+		rc = dp_start_all(&ctx, ctx.wall0_ns);
+	if (rc != 0) {
+		fprintf(stderr, "gavel: start-up failed: %s\n", gv_strerror(rc));
+		rte_eal_cleanup();
+		gv_config_free(cfg);
+		return 1;
+	}
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	if (o.duration_s > 0) {
+		signal(SIGALRM, on_signal);
+		alarm((unsigned)(o.duration_s + 0.999));
+	}
+	if (o.layout == DP_LAYOUT_PIPELINE)
+		dp_run_pipeline(&ctx);
+	else
+		dp_run_rtc(&ctx);
+	dp_summary(&ctx);
+	dp_finish(&ctx, ctx.replay ? ctx.last_ns
+	                           : ctx.wall0_ns + gv_clock_cycles_to_ns(
+	                                     rte_rdtsc() - ctx.tsc0));
+	/* Closing the ports flushes and closes pcap outputs. */
+	rte_eth_dev_stop(ctx.port_oe);
+	rte_eth_dev_close(ctx.port_oe);
+	if (ctx.port_md != ctx.port_oe) {
+		rte_eth_dev_stop(ctx.port_md);
+		rte_eth_dev_close(ctx.port_md);
+	}
+	rte_eal_cleanup();
+	gv_config_free(cfg);
+	return 0;
+}
