@@ -377,6 +377,7 @@ int dp_shard_start(struct dp_ctx *ctx, struct dp_shard *s, uint64_t now_ns)
 	s->sh = gv_shard_create(ctx->cfg, s->id, &out, now_ns);
 	if (s->sh == NULL)
 		return -gv_errno;
+	gv_shard_set_batching(s->sh, true); /* one flush per burst */
 	flush_tx(s); /* the opening market-data messages */
 	return 0;
 }
@@ -501,6 +502,8 @@ void dp_run_rtc(struct dp_ctx *ctx)
 			            pi[i].now_ns);
 			rte_pktmbuf_free(pk[i]);
 		}
+		for (i = 0; i < ctx->nshards; i++)
+			gv_shard_flush(ctx->shards[i].sh);
 		t2 = rte_rdtsc();
 		for (i = 0; i < ctx->nshards; i++)
 			flush_tx(&ctx->shards[i]);
@@ -561,6 +564,7 @@ static int shard_main(void *arg)
 			gv_shard_rx(s->sh, pi.payload, pi.len, &pi.src, md->now_ns);
 			rte_pktmbuf_free(pk[i]);
 		}
+		gv_shard_flush(s->sh);
 		t1 = rte_rdtsc();
 		flush_tx(s);
 		s->cnt[DP_CYC_SHARD] += t1 - t0;
@@ -687,6 +691,7 @@ void dp_run_pipeline(struct dp_ctx *ctx)
 					*ctx->stop = true;
 					break;
 				}
+				gv_shard_set_batching(sh, true);
 				__atomic_store_n(&s->sh, sh, __ATOMIC_RELEASE);
 			}
 		}

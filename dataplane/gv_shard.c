@@ -133,6 +133,7 @@ struct gv_shard {
 	struct gv_book *book;
 	struct gv_shard_out out;
 	uint64_t now_ns;             /* engine time of the input in progress */
+	bool batching;               /* gv_shard_rx leaves output open */
 	uint64_t cnt[GV_SH_MAX];
 
 	uint32_t nsess;
@@ -707,7 +708,11 @@ void gv_shard_rx(struct gv_shard *sh, const uint8_t *payload, uint32_t len,
 	enum gv_goe_drop d;
 	struct sess *s = NULL;
 
-	gv_shard_tick(sh, now_ns);
+	/* Timers first (they flush what they emit); with batching on, the
+	 * replies to earlier datagrams of the burst stay open. */
+	run_timers(sh, now_ns);
+	if (!sh->batching)
+		flush_all(sh);
 	sh->cnt[GV_SH_RX_DGRAMS]++;
 	d = gv_goe_parse(payload, len, &sh->dg);
 	if (d == GV_GOE_OK) {
@@ -735,6 +740,19 @@ void gv_shard_rx(struct gv_shard *sh, const uint8_t *payload, uint32_t len,
 		rx_sequenced(sh, s);
 	else
 		rx_unsequenced(sh, s, src);
+	if (!sh->batching)
+		flush_all(sh);
+}
+
+void gv_shard_set_batching(struct gv_shard *sh, bool on)
+{
+	sh->batching = on;
+	if (!on)
+		flush_all(sh);
+}
+
+void gv_shard_flush(struct gv_shard *sh)
+{
 	flush_all(sh);
 }
 

@@ -108,6 +108,18 @@ void gv_shard_close(struct gv_shard *sh, uint64_t now_ns);
 void gv_shard_rx(struct gv_shard *sh, const uint8_t *payload, uint32_t len,
                  const struct gv_addr *src, uint64_t now_ns);
 
+/*
+ * Batching: with it on, gv_shard_rx leaves each session's reply datagram
+ * and the market-data packet open, so that the replies to a whole burst of
+ * input share datagrams (fewer frames, fewer MACs); gv_shard_flush emits
+ * them. Messages, their sequence numbers and their order within a session
+ * or the market-data stream are the same either way; only how they are cut
+ * into datagrams changes. Timers, operator actions and a full datagram
+ * still emit at once. Off by default.
+ */
+void gv_shard_set_batching(struct gv_shard *sh, bool on);
+void gv_shard_flush(struct gv_shard *sh);
+
 /* Run the timers (disconnects, end of day, heartbeats) up to now_ns. */
 void gv_shard_tick(struct gv_shard *sh, uint64_t now_ns);
 

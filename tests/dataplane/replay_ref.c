@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gv_clock.h"
 #include "gv_config.h"
 #include "gv_errno.h"
 #include "gv_shard.h"
@@ -104,12 +105,14 @@ int main(int argc, char **argv)
 	const u_char *pkt;
 	struct gv_config *cfg;
 	pcap_t *in, *dead;
+	uint64_t cyc = 0, dgrams = 0, t;
 	uint32_t i;
 
 	if (argc != 4) {
 		fprintf(stderr, "usage: replay_ref CONFIG IN.pcap OUT.pcap\n");
 		return 2;
 	}
+	gv_clock_init(0);
 	cfg = gv_config_load(argv[1], err, sizeof(err));
 	in = cfg ? pcap_open_offline(argv[2], err) : NULL;
 	dead = pcap_open_dead(DLT_EN10MB, 65535);
@@ -152,13 +155,19 @@ int main(int argc, char **argv)
 					return 1;
 				}
 			}
+		t = gv_clock_cycles();
 		for (i = 0; i < cfg->engine.n_shards; i++)
 			if (cfg->engine.shards[i].id == (uint32_t)s)
 				gv_shard_rx(sh[i], pl, plen, &src, o.now_ns);
+		cyc += gv_clock_cycles() - t;
+		dgrams++;
 	}
 	for (i = 0; i < cfg->engine.n_shards; i++)
 		gv_shard_close(sh[i], o.now_ns);
-	fprintf(stderr, "replay_ref: %" PRIu64 " frames out\n", o.frames);
+	fprintf(stderr, "replay_ref: %" PRIu64 " datagrams in, %" PRIu64
+	        " frames out; shard engine %.0f ns per datagram in (frame "
+	        "writing included)\n", dgrams, o.frames,
+	        dgrams ? (double)gv_clock_cycles_to_ns(cyc) / (double)dgrams : 0.0);
 	pcap_dump_close(o.d);
 	pcap_close(in);
 	pcap_close(dead);
