@@ -1,0 +1,32 @@
+#!/bin/sh
+# The dataplane benchmark (docs/benchmarks.md): gavel's packet path on a
+# net_ring port fed with pre-built order frames (dp_bench), next to
+# dpdk-testpmd io-forwarding on the same kind of device in the same run.
+# usage: dp_bench.sh DP_BENCH LOBGEN PCAPGEN CONFIG [N_MESSAGES]
+set -eu
+bench=$1 lobgen=$2 pcapgen=$3 conf=$4 n=${5:-1000000}
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+eal="-l 0-1 --no-huge --no-pci -m 1024 --log-level=*:error"
+
+echo "== reference: dpdk-testpmd io forward on net_ring0 (loopback), 3 s"
+if command -v dpdk-testpmd >/dev/null; then
+	# shellcheck disable=SC2086
+	(sleep 3; echo) | dpdk-testpmd $eal --file-prefix gvtp-$$ \
+		--vdev=net_ring0 -- --forward-mode=io --total-num-mbufs=8192 \
+		--tx-first --stats-period 0 > "$dir/testpmd.log" 2>&1 || true
+	rx=$(grep -m1 'RX-packets:' "$dir/testpmd.log" | awk '{print $2}')
+	echo "testpmd: ${rx:-?} packets in 3 s: $(awk "BEGIN { printf \"%.0f\", ${rx:-0} / 3 }") packets/s"
+else
+	echo "testpmd: not installed"
+fi
+
+"$lobgen" --seed 7 --n "$n" --warmup 1000 --out "$dir/lob.txt"
+for batch in 1 16; do
+	"$pcapgen" --lobstream "$dir/lob.txt" --config "$conf" --sessions 4 \
+		--batch "$batch" --out "$dir/b$batch.pcap" 2> /dev/null
+	echo "== gavel, $batch order(s) per datagram, $n orders"
+	# shellcheck disable=SC2086
+	"$bench" $eal --file-prefix gvdb-$$ -- --config "$conf" \
+		--pcap "$dir/b$batch.pcap" | grep -E '^(---|  (offered|rate|latency|per datagram)|result)'
+done
