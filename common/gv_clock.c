@@ -41,7 +41,7 @@ static bool tsc_invariant(void)
 	unsigned a, b, c, d;
 
 	/* CPUID 0x80000007 EDX bit 8: invariant TSC. */
-	if (__get_cpuid_max(0x80000000u, NULL) >= 0x80000007u &&
+	if ((unsigned)__get_cpuid_max(0x80000000u, NULL) >= 0x80000007u &&
 	    __get_cpuid(0x80000007u, &a, &b, &c, &d) && (d & (1u << 8)))
 		return true;
 	/* Hypervisors often hide the bit but tell Linux the TSC is stable. */

@@ -32,7 +32,7 @@
  *    history can be gigabytes): its pages fault in as they are first
  *    written, once per page.
  *  - the book: max_orders = engine.orders_per_shard, max_level_pages =
- *    max(4096, orders_per_shard / 16) pages of 64 price levels (2,112 bytes
+ *    max(256, orders_per_shard / 16) pages of 64 price levels (2,112 bytes
  *    each; 132 MiB at the default 2^20 orders; an order that would need
  *    one more is rejected CAPACITY).
  *
@@ -87,7 +87,7 @@
 #define MD_HEARTBEAT_NS NS_PER_S
 #define TOKEN NS_PER_S               /* one message, in bucket units */
 #define EVBUF_CAP 64u
-#define LEVEL_PAGES_MIN 4096u
+#define LEVEL_PAGES_MIN 256u
 #define NO_TIME UINT64_MAX
 
 struct ins_entry {

@@ -1,9 +1,10 @@
 #!/bin/sh
 # SPDX-License-Identifier: Apache-2.0
 #
-# run_fuzz.sh OUTDIR SECONDS - build the GOE/1 libFuzzer target with clang
+# run_fuzz.sh OUTDIR SECONDS [TARGET] - build a libFuzzer target with clang
 # (ASan + UBSan) into OUTDIR and run it for SECONDS on a copy of
-# tests/fuzz/corpus/goe.
+# tests/fuzz/corpus/TARGET. TARGET: goe (the GOE/1 decoder, default) or
+# shard (the session layer, book and encoders behind it).
 #
 # The project builds with gcc by default and libFuzzer is clang's, so the
 # target is compiled here rather than by meson. Exit status: 0 when the run
@@ -14,12 +15,13 @@
 # (default: two levels up from this script).
 set -u
 
-if [ $# -ne 2 ]; then
-	echo "usage: $0 OUTDIR SECONDS" >&2
+if [ $# -lt 2 ] || [ $# -gt 3 ]; then
+	echo "usage: $0 OUTDIR SECONDS [goe|shard]" >&2
 	exit 2
 fi
 out=$1
 secs=$2
+target=${3:-goe}
 root=${GV_SOURCE_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 cc=${CLANG:-clang}
 
@@ -44,25 +46,39 @@ fi
 rm -f "$probe" "$probe.c"
 
 sodium=$(pkg-config --cflags --libs libsodium 2>/dev/null || echo -lsodium)
-# shellcheck disable=SC2086 # $sodium is a list of flags
+case $target in
+goe)
+	src="$root/tests/fuzz/fuzz_goe.c $root/dataplane/gv_goe.c
+	     $root/common/gv_errno.c"
+	libs=$sodium ;;
+shard)
+	src="$root/tests/fuzz/fuzz_shard.c $root/dataplane/gv_goe.c
+	     $root/dataplane/gv_itch.c $root/dataplane/gv_shard.c
+	     $root/book/gv_book.c $root/common/gv_errno.c
+	     $root/common/gv_pool.c $root/common/gv_clock.c
+	     $root/common/gv_config.c"
+	libs="$sodium -lconfig" ;;
+*)
+	echo "run_fuzz: unknown target $target" >&2
+	exit 2 ;;
+esac
+# shellcheck disable=SC2086 # $src and $libs are lists
 "$cc" -g -O1 -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=all -fno-omit-frame-pointer \
 	-D_GNU_SOURCE -DGV_DEBUG_ASSERTS=1 -std=gnu11 \
 	-Wall -Wextra -Wpedantic -Werror -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes -Wformat=2 -Wvla -Wno-unused-parameter \
 	-I"$root/common" -I"$root/book" -I"$root/dataplane" \
-	"$root/tests/fuzz/fuzz_goe.c" "$root/dataplane/gv_goe.c" \
-	"$root/common/gv_errno.c" \
-	-o "$out/fuzz_goe" $sodium || exit 1
+	$src -o "$out/fuzz_$target" $libs || exit 1
 
 # libFuzzer adds what it finds to its first corpus directory: use a copy.
-rm -rf "$out/corpus-goe"
-cp -R "$root/tests/fuzz/corpus/goe" "$out/corpus-goe" || exit 1
+rm -rf "$out/corpus-$target"
+cp -R "$root/tests/fuzz/corpus/$target" "$out/corpus-$target" || exit 1
 cd "$out" || exit 1
 # libFuzzer's own failure code is 77, which meson reads as "skipped".
-./fuzz_goe -max_total_time="$secs" -print_final_stats=1 -timeout=10 \
-	-error_exitcode=1 -timeout_exitcode=1 -max_len=2048 \
-	-artifact_prefix="$out/" corpus-goe
+./fuzz_"$target" -max_total_time="$secs" -print_final_stats=1 -timeout=10 \
+	-error_exitcode=1 -timeout_exitcode=1 -max_len=8192 -rss_limit_mb=4096 \
+	-artifact_prefix="$out/$target-" corpus-"$target"
 rc=$?
 [ "$rc" -eq 77 ] && rc=1
 exit "$rc"
