@@ -368,7 +368,8 @@ static uint8_t *reserve(struct gv_goe_writer *w, uint32_t len, uint8_t type)
 {
 	uint8_t *m;
 
-	GV_ASSERT(w->len >= GV_DGRAM_HDR_LEN && w->len <= GV_DGRAM_MAX);
+	/* w->len is below the header only in gv_goe_encode_event's writer. */
+	GV_ASSERT(w->len <= GV_DGRAM_MAX);
 	GV_ASSERT(len >= GV_MSG_HDR_LEN && len <= GV_DGRAM_MAX);
 	if (w->count >= GV_DGRAM_MSGS_MAX || len > GV_DGRAM_MAX - w->len)
 		return NULL;
@@ -480,6 +481,15 @@ int gv_goe_put_event(struct gv_goe_writer *w, const struct gv_event *e)
 		return 0;
 	}
 	return put_ord_event(w, e);
+}
+
+int gv_goe_encode_event(uint8_t out[GV_GOE_LEN_MAX],
+                        const struct gv_event *e)
+{
+	struct gv_goe_writer w = { .buf = out, .len = 0, .count = 0 };
+	int rc = gv_goe_put_event(&w, e);
+
+	return rc != 0 ? rc : (int)w.len;
 }
 
 int gv_goe_put_logon_ack(struct gv_goe_writer *w, uint64_t next_in,

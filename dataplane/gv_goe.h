@@ -168,6 +168,13 @@ uint32_t gv_goe_finish(struct gv_goe_writer *w,
  */
 int gv_goe_put_event(struct gv_goe_writer *w, const struct gv_event *e);
 
+/*
+ * Encode the message for a book event (as gv_goe_put_event) on its own,
+ * into `out`, with no datagram around it: the resend history keeps
+ * messages this way. Returns its length, or -EINVAL.
+ */
+int gv_goe_encode_event(uint8_t out[GV_GOE_LEN_MAX], const struct gv_event *e);
+
 int gv_goe_put_logon_ack(struct gv_goe_writer *w, uint64_t next_in,
                          uint64_t next_out);
 int gv_goe_put_seq_gap(struct gv_goe_writer *w, uint64_t expected_in);

@@ -305,7 +305,6 @@ static void sess_send_unseq(struct gv_shard *sh, struct sess *s,
 /* An execution report: number it, keep it, send it if logged on. */
 static void route_report(struct gv_shard *sh, const struct gv_event *e)
 {
-	struct gv_goe_writer w;
 	struct sess *s;
 	uint8_t *slot;
 	uint32_t len;
@@ -318,13 +317,11 @@ static void route_report(struct gv_shard *sh, const struct gv_event *e)
 		return; /* an admin command's REJECTED (session 0) */
 	sh->last_si = sess_index(sh, s);
 	GV_ASSERT(s->next_out >= 1 && sh->last_si < sh->nsess);
-	gv_goe_begin(&w, sh->scratch, s->id, 0, 0);
-	GV_VERIFY(gv_goe_put_event(&w, e) == 0);
-	len = w.len - GV_DGRAM_HDR_LEN;
-	GV_VERIFY(len <= GV_GOE_LEN_MAX &&
-	          msg_len(sh->scratch + GV_DGRAM_HDR_LEN) == len);
+	/* Encoded once, straight into the resend ring. */
 	slot = hist_slot(sh, s, s->next_out);
-	memcpy(slot, sh->scratch + GV_DGRAM_HDR_LEN, len);
+	len = (uint32_t)gv_goe_encode_event(slot, e);
+	GV_VERIFY(len >= GV_MSG_HDR_LEN && len <= GV_GOE_LEN_MAX &&
+	          msg_len(slot) == len);
 	sh->cnt[GV_SH_MSGS_OUT]++;
 	if (s->logged_on)
 		sess_put_seq(sh, s, s->next_out, slot);

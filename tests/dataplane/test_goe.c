@@ -989,7 +989,33 @@ static void test_put_raw(void)
 	CU_ASSERT_EQUAL(w.len, lb);
 }
 
+/* gv_goe_encode_event gives the bytes gv_goe_put_event puts in a datagram. */
+static void test_encode_event_matches_put_event(void)
+{
+	struct gv_event e = { .type = GV_EV_FILL, .side = GV_SIDE_SELL,
+	                      .instrument = 7, .session = 9 };
+	uint8_t dg[GV_DGRAM_MAX], one[GV_GOE_LEN_MAX];
+	struct gv_goe_writer w;
+	int len;
+
+	e.u.ord.cl_ord_id = 11;
+	e.u.ord.order_id = 22;
+	e.u.ord.price = 33;
+	e.u.ord.qty = 44;
+	e.u.ord.open_qty = 55;
+	e.u.ord.aux = 66;
+	e.u.ord.liquidity = GV_LIQ_MAKER;
+	gv_goe_begin(&w, dg, 9, 1, 0);
+	CU_ASSERT_EQUAL_FATAL(gv_goe_put_event(&w, &e), 0);
+	len = gv_goe_encode_event(one, &e);
+	CU_ASSERT_EQUAL_FATAL(len, GV_GOE_LEN_FILL);
+	CU_ASSERT_EQUAL(memcmp(one, dg + GV_DGRAM_HDR_LEN, (size_t)len), 0);
+	e.type = GV_EV_MD_ADD;
+	CU_ASSERT_EQUAL(gv_goe_encode_event(one, &e), -EINVAL);
+}
+
 static const struct gv_test tests[] = {
+	GV_TEST(test_encode_event_matches_put_event),
 	GV_TEST(test_roundtrip_unsequenced),
 	GV_TEST(test_roundtrip_sequenced),
 	GV_TEST(test_roundtrip_replies),
