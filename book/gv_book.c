@@ -1877,6 +1877,31 @@ int64_t gv_book_last_price(const struct gv_book *b, uint32_t instrument)
 	return in != NULL ? in->last_price : 0;
 }
 
+int gv_book_instrument_view(const struct gv_book *b, uint32_t instrument,
+                            struct gv_instrument_view *v)
+{
+	const struct instrument *in = find_ins((struct gv_book *)b, instrument);
+	unsigned si;
+
+	if (in == NULL)
+		return -ENOENT;
+	v->halted = in->halted;
+	v->last_price = in->last_price;
+	for (si = 0; si < 2; si++) {
+		v->levels[si] = in->side[si].nlevels;
+		v->orders[si] = in->side[si].norders;
+	}
+	v->stops = in->nstops;
+	return 0;
+}
+
+bool gv_book_session_killed(const struct gv_book *b, uint32_t session)
+{
+	int si = smap_find(b, session);
+
+	return si >= 0 && b->sess[si].killed;
+}
+
 int gv_book_depth(const struct gv_book *b, uint32_t instrument,
                   enum gv_side side, struct gv_level_view *lv, uint32_t n)
 {

@@ -466,4 +466,22 @@ uint32_t gv_book_live_orders(const struct gv_book *b);
 /* Last trade price of an instrument, 0 if none yet (or unknown). */
 int64_t gv_book_last_price(const struct gv_book *b, uint32_t instrument);
 
+/*
+ * Scalar state of an instrument, for the control plane. It may read from
+ * another thread than the shard's: each field is a plain aligned load,
+ * possibly a moment old, never torn. Returns 0 or -ENOENT.
+ */
+struct gv_instrument_view {
+	bool halted;
+	int64_t last_price;
+	uint32_t levels[2];       /* price levels: [0] bids, [1] asks */
+	uint32_t orders[2];       /* resting orders */
+	uint32_t stops;           /* pending stops */
+};
+int gv_book_instrument_view(const struct gv_book *b, uint32_t instrument,
+                            struct gv_instrument_view *v);
+
+/* Is the session's kill switch on? (false for an unknown session) */
+bool gv_book_session_killed(const struct gv_book *b, uint32_t session);
+
 #endif /* GV_BOOK_H */

@@ -727,6 +727,12 @@ void gv_shard_rx(struct gv_shard *sh, const uint8_t *payload, uint32_t len,
 		return;
 	}
 	sh->cnt[GV_SH_RX_ACCEPTED]++;
+	for (uint32_t i = 0; i < sh->dg.count; i++) {
+		int t = gv_shard_type_index(sh->dg.msg[i].type);
+
+		if (t >= 0)
+			sh->cnt[GV_SH_IN_TYPE_FIRST + t]++;
+	}
 	if (sh->dg.sequenced && !s->logged_on) {
 		sh->cnt[GV_SH_DROP_NOT_LOGGED_ON]++;
 		return;
@@ -806,6 +812,35 @@ int gv_shard_kill(struct gv_shard *sh, uint32_t session, bool kill,
 uint64_t gv_shard_counter(const struct gv_shard *sh, enum gv_shard_counter c)
 {
 	return (unsigned)c < GV_SH_MAX ? sh->cnt[c] : 0;
+}
+
+int gv_shard_type_index(uint8_t type)
+{
+	static const char types[] = "NCRMLOHQ";
+	const char *p = type ? strchr(types, type) : NULL;
+
+	return p != NULL ? (int)(p - types) : -1;
+}
+
+uint32_t gv_shard_sessions(const struct gv_shard *sh)
+{
+	return sh->nsess;
+}
+
+int gv_shard_session_view(const struct gv_shard *sh, uint32_t i,
+                          struct gv_shard_session_view *v)
+{
+	const struct sess *s;
+
+	if (i >= sh->nsess)
+		return -ENOENT;
+	s = &sh->sess[i];
+	v->id = s->id;
+	v->logged_on = s->logged_on;
+	v->killed = gv_book_session_killed(sh->book, s->id);
+	v->next_in = s->expected_in;
+	v->next_out = s->next_out;
+	return 0;
 }
 
 const struct gv_book *gv_shard_book(const struct gv_shard *sh)

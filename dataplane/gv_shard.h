@@ -80,7 +80,9 @@ enum gv_shard_counter {
 	GV_SH_MD_PKTS,            /* MoldUDP64 packets emitted (heartbeats too) */
 	GV_SH_IGNORED,            /* well-formed but not applicable (e.g. 'H'
 	                             from a session that is not logged on) */
-	GV_SH_MAX,
+	GV_SH_IN_TYPE_FIRST,      /* + index of the type in "NCRMLOHQ": client
+	                             messages in accepted datagrams, by type */
+	GV_SH_MAX = GV_SH_IN_TYPE_FIRST + 8,
 };
 
 struct gv_shard;
@@ -131,9 +133,29 @@ int gv_shard_kill(struct gv_shard *sh, uint32_t session, bool kill,
                   uint64_t now_ns);
 
 uint64_t gv_shard_counter(const struct gv_shard *sh, enum gv_shard_counter c);
+
+/*
+ * A session's state for the control plane; i < gv_shard_sessions(). Like
+ * the counters, it may be read from another thread: plain aligned loads,
+ * possibly a moment old. Returns 0 or -ENOENT.
+ */
+struct gv_shard_session_view {
+	uint32_t id;
+	bool logged_on;
+	bool killed;
+	uint64_t next_in;         /* expected inbound sequence number */
+	uint64_t next_out;        /* next outbound sequence number */
+};
+uint32_t gv_shard_sessions(const struct gv_shard *sh);
+int gv_shard_session_view(const struct gv_shard *sh, uint32_t i,
+                          struct gv_shard_session_view *v);
 const struct gv_book *gv_shard_book(const struct gv_shard *sh);
 /* Hash of the whole deterministic state: book, sessions, MD sequence. */
 uint64_t gv_shard_hash(const struct gv_shard *sh);
+
+/* Index of a client message type in "NCRMLOHQ" (GV_SH_IN_TYPE_FIRST + i),
+ * or -1 for any other byte. */
+int gv_shard_type_index(uint8_t type);
 
 /* Which shard serves a session id (from the config); -1 if none. The
  * dataplane steers datagrams with it before any other check. */

@@ -3681,6 +3681,39 @@ static void test_session_zero_is_bad_command(void)
 	close_book();
 }
 
+/* The control plane's scalar views follow the book. */
+static void test_instrument_and_session_views(void)
+{
+	struct gv_instrument_view v;
+
+	open_book();
+	CU_ASSERT_EQUAL(gv_book_instrument_view(cur->b, 999, &v), -ENOENT);
+	CU_ASSERT_EQUAL_FATAL(gv_book_instrument_view(cur->b, SA, &v), 0);
+	CU_ASSERT(!v.halted && v.last_price == 0 && v.levels[0] == 0 &&
+	          v.orders[1] == 0 && v.stops == 0);
+	REST(S1, BUY, 100, 5);
+	REST(S2, BUY, 100, 1);
+	REST(S2, BUY, 98, 1);
+	REST(S2, SELL, 105, 4);
+	PENDING(S1, BUY, STOPM, IOC, 0, 120, 2);
+	LIMIT(S4, SELL, 100, 2, IOC);
+	CU_ASSERT_EQUAL_FATAL(gv_book_instrument_view(cur->b, SA, &v), 0);
+	CU_ASSERT_EQUAL(v.last_price, 100);
+	CU_ASSERT_EQUAL(v.levels[0], 2);
+	CU_ASSERT_EQUAL(v.orders[0], 3);
+	CU_ASSERT_EQUAL(v.levels[1], 1);
+	CU_ASSERT_EQUAL(v.orders[1], 1);
+	CU_ASSERT_EQUAL(v.stops, 1);
+	HALT(SA);
+	CU_ASSERT(gv_book_instrument_view(cur->b, SA, &v) == 0 && v.halted);
+	CU_ASSERT(!gv_book_session_killed(cur->b, S1));
+	CANCEL_ALL(S1, GV_CXL_KILL_SWITCH, GV_CMD_F_KILL);
+	CU_ASSERT(gv_book_session_killed(cur->b, S1));
+	CU_ASSERT(!gv_book_session_killed(cur->b, S2));
+	CU_ASSERT(!gv_book_session_killed(cur->b, 12345));
+	close_book();
+}
+
 /* ---- determinism, hash, event buffer ---------------------------------- */
 
 /* A seeded stream of orders, cancels and replaces over two instruments. */
@@ -3913,6 +3946,7 @@ static const struct gv_test tests[] = {
 	GV_TEST(test_identifiers),
 	GV_TEST(test_bad_commands_counted_without_event),
 	GV_TEST(test_session_zero_is_bad_command),
+	GV_TEST(test_instrument_and_session_views),
 	GV_TEST(test_counters),
 	GV_TEST(test_determinism),
 	GV_TEST(test_hash_follows_state),

@@ -590,6 +590,49 @@ static void test_silent_drops(void)
 	gv_shard_close(sh, now + NS);
 }
 
+/* Session views and per-type counters (what the control plane reads),
+ * and batching: the same messages, fewer datagrams. */
+static void test_views_counters_batching(void)
+{
+	struct gv_shard *sh = mk(0, T0);
+	struct client a = cl_make(1, IP(10, 0, 0, 1));
+	struct gv_shard_session_view v;
+	uint64_t now = T0 + NS;
+	uint32_t i, from, dg_before;
+
+	CU_ASSERT(gv_shard_sessions(sh) >= 1);
+	CU_ASSERT_EQUAL(gv_shard_session_view(sh, gv_shard_sessions(sh), &v),
+	                -ENOENT);
+	logon(sh, &a, 1000, false, now);
+	for (i = 0; i < gv_shard_sessions(sh); i++)
+		if (gv_shard_session_view(sh, i, &v) == 0 && v.id == 1)
+			break;
+	CU_ASSERT_FATAL(i < gv_shard_sessions(sh));
+	CU_ASSERT(v.logged_on && !v.killed && v.next_in == 1 && v.next_out == 1);
+	CU_ASSERT_EQUAL(cnt(sh, GV_SH_IN_TYPE_FIRST + gv_shard_type_index('L')),
+	                1);
+	gv_shard_set_batching(sh, true);
+	from = g_npkt;
+	dg_before = (uint32_t)cnt(sh, GV_SH_TX_DGRAMS);
+	for (i = 0; i < 5; i++)
+		order(sh, &a, 1, GV_SIDE_SELL, 100 + i, 1, GV_TIF_GTC, now + MS);
+	CU_ASSERT_EQUAL(replies(from, &a.addr), 0); /* still open */
+	gv_shard_flush(sh);
+	CU_ASSERT_EQUAL(replies(from, &a.addr), 5);
+	CU_ASSERT_EQUAL(cnt(sh, GV_SH_TX_DGRAMS) - dg_before, 1);
+	CU_ASSERT_EQUAL(cnt(sh, GV_SH_IN_TYPE_FIRST + gv_shard_type_index('N')),
+	                5);
+	CU_ASSERT(gv_shard_session_view(sh, i = 0, &v) == 0);
+	CU_ASSERT_EQUAL(gv_shard_type_index('Z'), -1);
+	CU_ASSERT_EQUAL(gv_shard_type_index(0), -1);
+	gv_shard_kill(sh, 1, true, now + 2 * MS);
+	for (i = 0; i < gv_shard_sessions(sh); i++)
+		if (gv_shard_session_view(sh, i, &v) == 0 && v.id == 1)
+			CU_ASSERT(v.killed && v.next_in == 6);
+	book_ok(sh);
+	gv_shard_close(sh, now + 3 * MS);
+}
+
 static void test_orders_and_fills(void)
 {
 	struct gv_shard *sh = mk(0, T0);
@@ -1442,6 +1485,7 @@ static int teardown(void)
 }
 
 static const struct gv_test tests[] = {
+	GV_TEST(test_views_counters_batching),
 	GV_TEST(test_create_md_opening),
 	GV_TEST(test_create_shard1_and_errors),
 	GV_TEST(test_md_without_destination),
