@@ -347,6 +347,10 @@ static void emit(void *arg, const struct gv_addr *dst, const uint8_t *payload,
 		s->cnt[DP_TX_NO_ROUTE]++;
 		return;
 	}
+	if (!s->transmit) { /* a standby computes everything, sends nothing */
+		s->cnt[DP_TX_SUPPRESSED]++;
+		return;
+	}
 	m = take_mbuf(s);
 	if (gv_unlikely(m == NULL)) {
 		s->cnt[DP_TX_NOMBUF]++;
@@ -472,6 +476,12 @@ static void note_times(struct dp_ctx *ctx, uint64_t tsc, uint64_t now_ns)
 	ctx->last_ns = now_ns;
 }
 
+/* Engine time for an admin action: the last input's in a replay. */
+static inline uint64_t ctl_time(const struct dp_ctx *ctx, uint64_t tsc)
+{
+	return ctx->replay ? ctx->last_ns : rx_time(ctx, NULL, tsc);
+}
+
 void dp_run_rtc(struct dp_ctx *ctx)
 {
 	struct rte_mbuf *pkts[GV_BURST_MAX], *pk[GV_BURST_MAX];
@@ -482,6 +492,8 @@ void dp_run_rtc(struct dp_ctx *ctx)
 	while (!*ctx->stop) {
 		n = rte_eth_rx_burst(ctx->port_oe, 0, pkts, GV_BURST_MAX);
 		t0 = rte_rdtsc();
+		for (i = 0; i < ctx->nshards; i++)
+			dp_ctl_poll(ctx, &ctx->shards[i], ctl_time(ctx, t0));
 		if (n == 0) {
 			if (idle(ctx, t0, &last_tick))
 				break;
@@ -532,6 +544,8 @@ static int shard_main(void *arg)
 			return 0;
 	while (!*ctx->stop) {
 		s->busy = true;
+		dp_ctl_poll(ctx, s, ctx->replay ? s->last_now_ns
+		                                : rx_time(ctx, NULL, rte_rdtsc()));
 		n = rte_ring_sc_dequeue_burst(s->rx_ring, (void **)pk,
 		                              GV_BURST_MAX, NULL);
 		if (n == 0) {
@@ -559,6 +573,7 @@ static int shard_main(void *arg)
 			if (i + 1 < n)
 				rte_prefetch0(rte_pktmbuf_mtod(pk[i + 1], void *));
 			learn(s, &pi);
+			s->last_now_ns = md->now_ns;
 			s->cur_rx_tsc = ctx->ts_off >= 0 ? *rx_tsc_of(ctx, pk[i])
 			                                 : 0;
 			gv_shard_rx(s->sh, pi.payload, pi.len, &pi.src, md->now_ns);

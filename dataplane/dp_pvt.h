@@ -21,6 +21,7 @@
 #include "gv_clock.h"
 #include "gv_common.h"
 #include "gv_config.h"
+#include "gv_control.h"
 #include "gv_shard.h"
 
 #define DP_RING_SIZE   4096
@@ -44,6 +45,7 @@ enum dp_counter {
 	DP_TX_DROP,           /* the port refused them after retries */
 	DP_TX_NOMBUF,         /* mbuf pool empty when building a reply */
 	DP_TX_NO_ROUTE,       /* no destination (e.g. market data unset) */
+	DP_TX_SUPPRESSED,     /* not sent: this engine is a standby */
 	DP_BURSTS,
 	DP_CYC_PARSE,         /* cycles spent per stage, summed over bursts */
 	DP_CYC_SHARD,
@@ -86,6 +88,11 @@ struct dp_shard {
 	struct dp_mac_entry macs[DP_MAC_CACHE];
 	uint64_t cnt[DP_COUNTER_MAX];
 	volatile bool busy;         /* pipeline: a burst is in progress */
+	/* Control plane: admin messages in, applied as engine events. */
+	struct rte_ring *ctl_ring;
+	volatile bool transmit;     /* role primary as seen by this shard */
+	volatile uint64_t poll_tsc; /* last loop iteration (health) */
+	uint64_t last_now_ns;       /* engine time of the last input */
 } __rte_cache_aligned;
 
 struct dp_ctx {
@@ -116,6 +123,21 @@ struct dp_ctx {
 	uint64_t first_ns, last_ns; /* engine time span seen */
 	uint64_t first_tsc, last_tsc; /* when the first/last packet came */
 	volatile bool *stop;
+	struct gv_role_state role;  /* changed by the control thread only */
+	uint64_t start_wall_ns;
+};
+
+/* A control-plane request to one shard (dp_control.c). */
+enum dp_ctl_op { DP_CTL_HALT, DP_CTL_KILL, DP_CTL_ROLE, DP_CTL_BOOK };
+
+struct dp_ctl_msg {
+	enum dp_ctl_op op;
+	uint32_t arg;               /* instrument id, session id, role */
+	bool on;                    /* halt / kill: true; resume / enable */
+	uint32_t depth;
+	struct gv_ctl_book *book;
+	volatile int rc;
+	volatile bool done;         /* set (release) by the shard's lcore */
 };
 
 /* dp_port.c */
@@ -126,6 +148,12 @@ int dp_ctx_sessions(struct dp_ctx *ctx);
 int dp_setup(struct dp_ctx *ctx);
 /* Print what happened: counters, rates, latency, stage costs. */
 void dp_summary(const struct dp_ctx *ctx);
+
+/* dp_control.c */
+int dp_control_setup(struct dp_ctx *ctx);
+void dp_control_provider(struct dp_ctx *ctx, struct gv_ctl_provider *p);
+/* On the shard's lcore: apply queued control requests (bounded). */
+void dp_ctl_poll(struct dp_ctx *ctx, struct dp_shard *s, uint64_t now_ns);
 
 /* dp_node.c */
 int dp_shard_start(struct dp_ctx *ctx, struct dp_shard *s, uint64_t now_ns);

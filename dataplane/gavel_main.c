@@ -40,6 +40,11 @@ struct opts {
 	enum dp_layout layout;
 	bool replay;
 	double duration_s;
+	int control;                  /* -1 default, 0 off, 1 on */
+	char control_addr[64];
+	uint16_t control_port;
+	const char *token_file;
+	bool standby;
 };
 
 static volatile bool g_stop;
@@ -54,7 +59,31 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: gavel [EAL options] -- --config FILE "
 	        "[--layout rtc|pipeline] [--replay] [--duration SEC]\n"
-	        "       gavel   (no arguments: replay the bundled demo capture)\n");
+	        "         [--control ADDR:PORT | --no-control] "
+	        "[--control-token FILE] [--standby]\n"
+	        "       gavel   (no arguments: replay the bundled demo capture)\n"
+	        "The control plane (REST) listens on 127.0.0.1:8080 unless "
+	        "--no-control;\nin a replay it is off unless --control is "
+	        "given.\n");
+}
+
+/* "ADDR:PORT" for the control plane. */
+static int parse_endpoint(const char *arg, struct opts *o)
+{
+	const char *colon = strrchr(arg, ':');
+	char *end;
+	long port;
+
+	if (colon == NULL || colon == arg ||
+	    (size_t)(colon - arg) >= sizeof(o->control_addr))
+		return -1;
+	port = strtol(colon + 1, &end, 10);
+	if (*end != '\0' || port < 0 || port > 65535)
+		return -1;
+	memcpy(o->control_addr, arg, (size_t)(colon - arg));
+	o->control_addr[colon - arg] = '\0';
+	o->control_port = (uint16_t)port;
+	return 0;
 }
 
 static int parse_opts(int argc, char **argv, struct opts *o)
@@ -64,6 +93,10 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "layout", required_argument, NULL, 'l' },
 		{ "replay", no_argument, NULL, 'r' },
 		{ "duration", required_argument, NULL, 'd' },
+		{ "control", required_argument, NULL, 'C' },
+		{ "no-control", no_argument, NULL, 'N' },
+		{ "control-token", required_argument, NULL, 'T' },
+		{ "standby", no_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -88,6 +121,20 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			break;
 		case 'd':
 			o->duration_s = atof(optarg);
+			break;
+		case 'C':
+			if (parse_endpoint(optarg, o) != 0)
+				return -1;
+			o->control = 1;
+			break;
+		case 'N':
+			o->control = 0;
+			break;
+		case 'T':
+			o->token_file = optarg;
+			break;
+		case 'S':
+			o->standby = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -122,9 +169,35 @@ static char **demo_argv(int *argc)
 	return av;
 }
 
+static int start_control(struct dp_ctx *ctx, const struct opts *o,
+                         struct gv_control **ctl)
+{
+	struct gv_control_params p = {
+		.address = o->control_addr,
+		.port = o->control_port,
+		.token_file = o->token_file,
+	};
+	struct gv_ctl_provider prov;
+
+	dp_control_provider(ctx, &prov);
+	*ctl = gv_control_start(&p, &prov);
+	if (*ctl == NULL) {
+		fprintf(stderr, "gavel: control plane on %s:%u: %s\n",
+		        o->control_addr, o->control_port, gv_strerror(gv_errno));
+		return -gv_errno;
+	}
+	printf("gavel: control plane on http://%s:%u (%s, epoch %" PRIu64
+	       ")\n", o->control_addr, gv_control_port(*ctl),
+	       gv_role_name(ctx->role.role), ctx->role.epoch);
+	fflush(stdout);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
-	struct opts o = { .layout = DP_LAYOUT_RTC };
+	struct opts o = { .layout = DP_LAYOUT_RTC, .control = -1,
+	                  .control_addr = "127.0.0.1", .control_port = 8080 };
+	struct gv_control *ctl = NULL;
 	struct dp_ctx ctx = { .stop = &g_stop, .ts_off = -1 };
 	struct gv_config *cfg;
 	char err[512];
@@ -155,9 +228,16 @@ int main(int argc, char **argv)
 	ctx.tsc_hz = rte_get_tsc_hz();
 	ctx.tsc0 = rte_rdtsc();
 	ctx.wall0_ns = gv_clock_realtime_ns();
+	ctx.start_wall_ns = ctx.wall0_ns;
+	ctx.role.role = o.standby ? GV_ROLE_STANDBY : GV_ROLE_PRIMARY;
+	ctx.role.epoch = o.standby ? 0 : 1;
 	rc = dp_setup(&ctx);
+	if (rc == 0)
+		rc = dp_control_setup(&ctx);
 	if (rc == 0 && !o.replay)
 		rc = dp_start_all(&ctx, ctx.wall0_ns);
+	if (rc == 0 && (o.control == 1 || (o.control == -1 && !o.replay)))
+		rc = start_control(&ctx, &o, &ctl);
 	if (rc != 0) {
 		fprintf(stderr, "gavel: start-up failed: %s\n", gv_strerror(rc));
 		rte_eal_cleanup();
@@ -174,6 +254,7 @@ int main(int argc, char **argv)
 		dp_run_pipeline(&ctx);
 	else
 		dp_run_rtc(&ctx);
+	gv_control_stop(ctl); /* before the shards go away */
 	dp_summary(&ctx);
 	dp_finish(&ctx, ctx.replay ? ctx.last_ns
 	                           : ctx.wall0_ns + gv_clock_cycles_to_ns(
