@@ -16,11 +16,18 @@
  * prints gavel's summary (rates, latency percentiles, ns per datagram per
  * stage); the last line is machine-readable.
  *
+ * With --http-load RPS, the control plane runs too (as in gavel) and a
+ * client thread sends RPS requests per second, alternating GET /metrics
+ * and GET /health, during both passes: the cost of being observed.
+ *
  *   dp_bench [EAL options] -- --config FILE --pcap FILE [--rate PPS]
+ *            [--http-load RPS]
  */
+#include <curl/curl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <pcap/pcap.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,6 +59,52 @@ struct capture {
 };
 
 static volatile bool g_stop;
+static volatile bool g_http_stop;
+static double g_http_rps;
+static uint16_t g_http_port;
+static uint64_t g_http_done, g_http_failed;
+
+static size_t sink(void *p, size_t sz, size_t n, void *arg)
+{
+	(void)p;
+	(void)arg;
+	return sz * n;
+}
+
+/* The observer: GET /metrics and /health, paced at g_http_rps. */
+static void *http_load(void *arg)
+{
+	CURL *c = curl_easy_init();
+	char url[2][64];
+	uint64_t i = 0, t0 = gv_clock_realtime_ns();
+
+	(void)arg;
+	snprintf(url[0], sizeof(url[0]), "http://127.0.0.1:%u/metrics",
+	         g_http_port);
+	snprintf(url[1], sizeof(url[1]), "http://127.0.0.1:%u/health",
+	         g_http_port);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, sink);
+	while (!g_http_stop && c != NULL) {
+		uint64_t due = t0 + (uint64_t)((double)i * 1e9 / g_http_rps);
+		long code = 0;
+
+		while (gv_clock_realtime_ns() < due && !g_http_stop) {
+			struct timespec nap = { 0, 100000 };
+
+			nanosleep(&nap, NULL);
+		}
+		curl_easy_setopt(c, CURLOPT_URL, url[i & 1]);
+		if (curl_easy_perform(c) == CURLE_OK)
+			curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+		if (code == 200)
+			g_http_done++;
+		else
+			g_http_failed++;
+		i++;
+	}
+	curl_easy_cleanup(c);
+	return NULL;
+}
 
 static int load_capture(const char *path, struct capture *c)
 {
@@ -165,6 +218,8 @@ static int run_pass(struct gv_config *cfg, const struct capture *c,
 	struct dp_ctx ctx = { .cfg = cfg, .layout = DP_LAYOUT_RTC,
 	                      .replay = true, .stop = &g_stop, .ts_off = -1 };
 	unsigned w = rte_get_next_lcore(-1, 1, 0);
+	struct gv_control *ctl = NULL;
+	pthread_t load;
 	uint64_t dg = 0, msgs = 0;
 	double s;
 	uint32_t i;
@@ -178,15 +233,40 @@ static int run_pass(struct gv_config *cfg, const struct capture *c,
 		        gv_strerror(rc ? rc : -EINVAL));
 		return -1;
 	}
+	ctx.role.role = GV_ROLE_PRIMARY;
+	if (dp_control_setup(&ctx) != 0)
+		return -1;
+	if (g_http_rps > 0) {
+		struct gv_control_params cp = { .address = "127.0.0.1" };
+		struct gv_ctl_provider prov;
+
+		dp_control_provider(&ctx, &prov);
+		ctl = gv_control_start(&cp, &prov);
+		if (ctl == NULL)
+			return -1;
+		g_http_port = gv_control_port(ctl);
+		g_http_stop = false;
+		g_http_done = g_http_failed = 0;
+		pthread_create(&load, NULL, http_load, NULL);
+	}
 	rte_eal_remote_launch(gavel_lcore, &ctx, w);
 	offer(&ctx, c, rx, tx, pps);
 	while (rte_eal_get_lcore_state(w) == RUNNING)
 		drain(tx);
 	rte_eal_wait_lcore(w);
 	drain(tx);
+	if (ctl != NULL) {
+		g_http_stop = true;
+		pthread_join(load, NULL);
+		gv_control_stop(ctl);
+	}
 	printf("--- %s ---\n", pps > 0 ? "paced" : "maximum rate");
 	if (pps > 0)
 		printf("  offered: %.0f datagrams/s\n", pps);
+	if (g_http_rps > 0)
+		printf("  control plane: %" PRIu64 " requests answered, %" PRIu64
+		       " failed (target %.0f/s)\n", g_http_done, g_http_failed,
+		       g_http_rps);
 	dp_summary(&ctx);
 	for (i = 0; i < ctx.nshards; i++) {
 		dg += gv_shard_counter(ctx.shards[i].sh, GV_SH_RX_DGRAMS);
@@ -210,6 +290,7 @@ int main(int argc, char **argv)
 		{ "config", required_argument, NULL, 'c' },
 		{ "pcap", required_argument, NULL, 'p' },
 		{ "rate", required_argument, NULL, 'r' },
+		{ "http-load", required_argument, NULL, 'H' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *conf = NULL, *pcap = NULL;
@@ -233,6 +314,8 @@ int main(int argc, char **argv)
 			pcap = optarg;
 		else if (o == 'r')
 			rate = atof(optarg);
+		else if (o == 'H')
+			g_http_rps = atof(optarg);
 		else
 			return 2;
 	}
