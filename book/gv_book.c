@@ -873,6 +873,8 @@ static void trade(struct gv_book *b, struct instrument *in, struct order *o,
 	in->last_price = r->price;
 	b->cnt[GV_CNT_FILLS]++;
 	b->cnt[GV_CNT_VOLUME] += q;
+	in->fills++;
+	in->volume += q;
 
 	ev_fill(b, out, in, o, r->price, q, match_id, GV_LIQ_TAKER);
 	ev_fill(b, out, in, r, r->price, q, match_id, GV_LIQ_MAKER);
@@ -1323,6 +1325,7 @@ static void cmd_new(struct gv_book *b, uint16_t si, const struct gv_cmd *c,
 		},
 	};
 	b->cnt[GV_CNT_ACCEPTED]++;
+	in->accepted++;
 	if (is_stop(o->type)) {
 		stop_add(b, in, o);
 		order_link(b, o);
@@ -1892,6 +1895,9 @@ int gv_book_instrument_view(const struct gv_book *b, uint32_t instrument,
 		v->orders[si] = in->side[si].norders;
 	}
 	v->stops = in->nstops;
+	v->accepted = in->accepted;
+	v->fills = in->fills;
+	v->volume = in->volume;
 	return 0;
 }
 

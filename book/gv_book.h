@@ -477,6 +477,9 @@ struct gv_instrument_view {
 	uint32_t levels[2];       /* price levels: [0] bids, [1] asks */
 	uint32_t orders[2];       /* resting orders */
 	uint32_t stops;           /* pending stops */
+	uint64_t accepted;        /* orders accepted (statistics) */
+	uint64_t fills;           /* trades */
+	uint64_t volume;          /* lots traded */
 };
 int gv_book_instrument_view(const struct gv_book *b, uint32_t instrument,
                             struct gv_instrument_view *v);

@@ -94,6 +94,7 @@ struct instrument {
 	uint32_t max_sell_stop;   /* 0 if none */
 	uint32_t last_price;      /* 0 until the first trade */
 	bool halted;
+	uint64_t accepted, fills, volume; /* statistics, not state */
 };
 
 struct session {

@@ -101,6 +101,9 @@ struct gv_ctl_instrument {
 	int64_t last_price;           /* 0 if no trade yet */
 	uint32_t bid_levels, ask_levels;
 	uint32_t bid_orders, ask_orders;
+	uint64_t orders;              /* orders accepted */
+	uint64_t trades;              /* fills */
+	uint64_t volume;              /* lots traded */
 };
 
 struct gv_ctl_port {

@@ -347,6 +347,27 @@ static void instruments(struct out *o, const struct gv_ctl_snapshot *s)
 		    esc(b, sizeof(b), s->instruments[i].symbol,
 		        sizeof(s->instruments[i].symbol)),
 		    s->instruments[i].halted ? 1 : 0);
+	family(o, "gavel_instrument_orders_total", "counter",
+	       "Orders accepted, per instrument.");
+	for (i = 0; i < s->ninstruments; i++)
+		put(o, "gavel_instrument_orders_total{symbol=\"%s\"} %" PRIu64
+		    "\n", esc(b, sizeof(b), s->instruments[i].symbol,
+		             sizeof(s->instruments[i].symbol)),
+		    s->instruments[i].orders);
+	family(o, "gavel_instrument_trades_total", "counter",
+	       "Trades (aggressor/resting pairs), per instrument.");
+	for (i = 0; i < s->ninstruments; i++)
+		put(o, "gavel_instrument_trades_total{symbol=\"%s\"} %" PRIu64
+		    "\n", esc(b, sizeof(b), s->instruments[i].symbol,
+		             sizeof(s->instruments[i].symbol)),
+		    s->instruments[i].trades);
+	family(o, "gavel_instrument_traded_lots_total", "counter",
+	       "Lots traded, per instrument.");
+	for (i = 0; i < s->ninstruments; i++)
+		put(o, "gavel_instrument_traded_lots_total{symbol=\"%s\"} %"
+		    PRIu64 "\n", esc(b, sizeof(b), s->instruments[i].symbol,
+		                    sizeof(s->instruments[i].symbol)),
+		    s->instruments[i].volume);
 	family(o, "gavel_last_price_ticks", "gauge",
 	       "Price of the last trade in ticks (0 before the first trade).");
 	for (i = 0; i < s->ninstruments; i++)

@@ -350,6 +350,8 @@ static void fill_instruments(const struct dp_ctx *ctx,
 			.last_price = v.last_price,
 			.bid_levels = v.levels[0], .ask_levels = v.levels[1],
 			.bid_orders = v.orders[0], .ask_orders = v.orders[1],
+			.orders = v.accepted, .trades = v.fills,
+			.volume = v.volume,
 		};
 		memcpy(ins[i].symbol, ic->symbol, sizeof(ins[i].symbol));
 	}

@@ -3704,6 +3704,9 @@ static void test_instrument_and_session_views(void)
 	CU_ASSERT_EQUAL(v.levels[1], 1);
 	CU_ASSERT_EQUAL(v.orders[1], 1);
 	CU_ASSERT_EQUAL(v.stops, 1);
+	CU_ASSERT_EQUAL(v.accepted, 6);
+	CU_ASSERT_EQUAL(v.fills, 1); /* 2 lots from the first bid */
+	CU_ASSERT_EQUAL(v.volume, 2);
 	HALT(SA);
 	CU_ASSERT(gv_book_instrument_view(cur->b, SA, &v) == 0 && v.halted);
 	CU_ASSERT(!gv_book_session_killed(cur->b, S1));
