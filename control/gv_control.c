@@ -469,28 +469,44 @@ static json_t *shard_json(const struct gv_ctl_shard *sh)
 		"latency_sum_seconds", (double)sh->lat_sum_ns / 1e9);
 }
 
+/* A JSON array of n elements made by `one`, as {"key": [...]}. */
+static enum MHD_Result reply_list(struct MHD_Connection *conn,
+                                  const char *key, const void *base,
+                                  size_t stride, uint32_t n,
+                                  json_t *(*one)(const void *elem))
+{
+	json_t *a = json_array();
+	uint32_t i;
+
+	for (i = 0; a != NULL && i < n; i++)
+		if (!append(a, one((const uint8_t *)base + i * stride))) {
+			json_decref(a);
+			a = NULL;
+		}
+	return reply_json(conn, MHD_HTTP_OK, json_pack("{s:o}", key, a));
+}
+
+static json_t *shard_elem(const void *e)
+{
+	return shard_json(e);
+}
+
 static enum MHD_Result get_shards(struct gv_control *c,
                                   struct MHD_Connection *conn,
                                   const struct match *m)
 {
-	json_t *a;
-	uint32_t i;
 	int rc = take_snapshot(c);
 
 	if (rc != 0)
 		return reply_rc(conn, rc, NULL);
-	a = json_array();
-	for (i = 0; a != NULL && i < c->snap.nshards; i++)
-		if (!append(a, shard_json(&c->snap.shards[i]))) {
-			json_decref(a);
-			a = NULL;
-		}
-	return reply_json(conn, MHD_HTTP_OK, json_pack("{s:o}", "shards", a));
+	return reply_list(conn, "shards", c->snap.shards,
+	                  sizeof(c->snap.shards[0]), c->snap.nshards,
+	                  shard_elem);
 }
 
 static json_t *instrument_json(const struct gv_ctl_instrument *in)
 {
-	return json_pack("{s:I,s:o,s:I,s:b,s:I,s:I,s:I,s:I,s:I}",
+	return json_pack("{s:I,s:o,s:I,s:b,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
 	                 "id", (json_int_t)in->id,
 	                 "symbol", jstr(in->symbol, sizeof(in->symbol)),
 	                 "shard", (json_int_t)in->shard,
@@ -499,58 +515,56 @@ static json_t *instrument_json(const struct gv_ctl_instrument *in)
 	                 "bid_levels", (json_int_t)in->bid_levels,
 	                 "ask_levels", (json_int_t)in->ask_levels,
 	                 "bid_orders", (json_int_t)in->bid_orders,
-	                 "ask_orders", (json_int_t)in->ask_orders);
+	                 "ask_orders", (json_int_t)in->ask_orders,
+	                 "orders", (json_int_t)in->orders,
+	                 "trades", (json_int_t)in->trades,
+	                 "traded_lots", (json_int_t)in->volume);
+}
+
+static json_t *instrument_elem(const void *e)
+{
+	return instrument_json(e);
 }
 
 static enum MHD_Result get_instruments(struct gv_control *c,
                                        struct MHD_Connection *conn,
                                        const struct match *m)
 {
-	json_t *a;
-	uint32_t i;
 	int rc = take_snapshot(c);
 
 	if (rc != 0)
 		return reply_rc(conn, rc, NULL);
-	a = json_array();
-	for (i = 0; a != NULL && i < c->snap.ninstruments; i++)
-		if (!append(a, instrument_json(&c->snap.instruments[i]))) {
-			json_decref(a);
-			a = NULL;
-		}
-	return reply_json(conn, MHD_HTTP_OK,
-	                  json_pack("{s:o}", "instruments", a));
+	return reply_list(conn, "instruments", c->snap.instruments,
+	                  sizeof(c->snap.instruments[0]),
+	                  c->snap.ninstruments, instrument_elem);
 }
 
 /* Sessions: identities, state and sequence numbers; never keys. */
+static json_t *session_elem(const void *e)
+{
+	const struct gv_ctl_session *ss = e;
+
+	return json_pack("{s:I,s:I,s:I,s:b,s:b,s:I,s:I}",
+	                 "id", (json_int_t)ss->id,
+	                 "account", (json_int_t)ss->account,
+	                 "shard", (json_int_t)ss->shard,
+	                 "logged_in", (int)ss->logged_in,
+	                 "killed", (int)ss->killed,
+	                 "next_in", ji(ss->next_in),
+	                 "next_out", ji(ss->next_out));
+}
+
 static enum MHD_Result get_sessions(struct gv_control *c,
                                     struct MHD_Connection *conn,
                                     const struct match *m)
 {
-	json_t *a;
-	uint32_t i;
 	int rc = take_snapshot(c);
 
 	if (rc != 0)
 		return reply_rc(conn, rc, NULL);
-	a = json_array();
-	for (i = 0; a != NULL && i < c->snap.nsessions; i++) {
-		const struct gv_ctl_session *ss = &c->snap.sessions[i];
-
-		if (!append(a, json_pack("{s:I,s:I,s:I,s:b,s:b,s:I,s:I}",
-		                         "id", (json_int_t)ss->id,
-		                         "account", (json_int_t)ss->account,
-		                         "shard", (json_int_t)ss->shard,
-		                         "logged_in", (int)ss->logged_in,
-		                         "killed", (int)ss->killed,
-		                         "next_in", ji(ss->next_in),
-		                         "next_out", ji(ss->next_out)))) {
-			json_decref(a);
-			a = NULL;
-		}
-	}
-	return reply_json(conn, MHD_HTTP_OK,
-	                  json_pack("{s:o}", "sessions", a));
+	return reply_list(conn, "sessions", c->snap.sessions,
+	                  sizeof(c->snap.sessions[0]), c->snap.nsessions,
+	                  session_elem);
 }
 
 /* ---- the book ------------------------------------------------------------- */

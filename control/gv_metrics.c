@@ -20,6 +20,7 @@
  * backend) are escaped (\\, \", \n).
  */
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -331,6 +332,25 @@ static void book_sides(struct out *o, const struct gv_ctl_snapshot *s,
 	}
 }
 
+/* One counter family with a u64 field of every instrument. */
+static void instrument_counter(struct out *o, const struct gv_ctl_snapshot *s,
+                               const char *name, const char *help,
+                               size_t field)
+{
+	char b[2 * (GV_SYMBOL_LEN + 1) + 1];
+	uint32_t i;
+
+	family(o, name, "counter", help);
+	for (i = 0; i < s->ninstruments; i++) {
+		const struct gv_ctl_instrument *in = &s->instruments[i];
+		uint64_t v;
+
+		memcpy(&v, (const uint8_t *)in + field, sizeof(v));
+		put(o, "%s{symbol=\"%s\"} %" PRIu64 "\n", name,
+		    esc(b, sizeof(b), in->symbol, sizeof(in->symbol)), v);
+	}
+}
+
 static void instruments(struct out *o, const struct gv_ctl_snapshot *s)
 {
 	char b[2 * (GV_SYMBOL_LEN + 1) + 1];
@@ -347,27 +367,15 @@ static void instruments(struct out *o, const struct gv_ctl_snapshot *s)
 		    esc(b, sizeof(b), s->instruments[i].symbol,
 		        sizeof(s->instruments[i].symbol)),
 		    s->instruments[i].halted ? 1 : 0);
-	family(o, "gavel_instrument_orders_total", "counter",
-	       "Orders accepted, per instrument.");
-	for (i = 0; i < s->ninstruments; i++)
-		put(o, "gavel_instrument_orders_total{symbol=\"%s\"} %" PRIu64
-		    "\n", esc(b, sizeof(b), s->instruments[i].symbol,
-		             sizeof(s->instruments[i].symbol)),
-		    s->instruments[i].orders);
-	family(o, "gavel_instrument_trades_total", "counter",
-	       "Trades (aggressor/resting pairs), per instrument.");
-	for (i = 0; i < s->ninstruments; i++)
-		put(o, "gavel_instrument_trades_total{symbol=\"%s\"} %" PRIu64
-		    "\n", esc(b, sizeof(b), s->instruments[i].symbol,
-		             sizeof(s->instruments[i].symbol)),
-		    s->instruments[i].trades);
-	family(o, "gavel_instrument_traded_lots_total", "counter",
-	       "Lots traded, per instrument.");
-	for (i = 0; i < s->ninstruments; i++)
-		put(o, "gavel_instrument_traded_lots_total{symbol=\"%s\"} %"
-		    PRIu64 "\n", esc(b, sizeof(b), s->instruments[i].symbol,
-		                    sizeof(s->instruments[i].symbol)),
-		    s->instruments[i].volume);
+	instrument_counter(o, s, "gavel_instrument_orders_total",
+	                   "Orders accepted, per instrument.",
+	                   offsetof(struct gv_ctl_instrument, orders));
+	instrument_counter(o, s, "gavel_instrument_trades_total",
+	                   "Trades (aggressor/resting pairs), per instrument.",
+	                   offsetof(struct gv_ctl_instrument, trades));
+	instrument_counter(o, s, "gavel_instrument_traded_lots_total",
+	                   "Lots traded, per instrument.",
+	                   offsetof(struct gv_ctl_instrument, volume));
 	family(o, "gavel_last_price_ticks", "gauge",
 	       "Price of the last trade in ticks (0 before the first trade).");
 	for (i = 0; i < s->ninstruments; i++)
