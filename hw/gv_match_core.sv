@@ -11,9 +11,10 @@
 // walks the opposite side best first, one LEVEL event per cycle, then DONE.
 //
 // The mirror rules are those of offload/gv_offload.h, bit for bit:
-// truncation, eviction, -EINVAL/-ERANGE errors, `beyond`, MATCH read-only,
-// CLEAR. `lim` is the run-time depth (1..DEPTH) so that one bitstream can
-// serve any configured offload depth up to DEPTH.
+// truncation (a truncated side never takes a new price worse than its
+// worst held level, full or not), eviction, -EINVAL/-ERANGE errors,
+// `beyond`, MATCH read-only, CLEAR. `lim` is the run-time depth (1..DEPTH)
+// so that one bitstream can serve any configured offload depth up to DEPTH.
 //
 // One clock, synchronous active-high reset, no initial blocks or delays;
 // the data registers are not reset (only the level counts and flags are),
@@ -112,10 +113,11 @@ module gv_side #(
                     else
                         act = A_UPD;
                 end else if (!q0) begin
-                    // A new price: held unless the side is full and it is
-                    // worse than all; a full side evicts its worst.
+                    // A new price: held unless it is worse than all held
+                    // levels (or none is held) and the side is full or
+                    // truncated; a full side evicts its worst.
                     t_set = full;
-                    if (!(full && worse_all))
+                    if (!((full || trunc) && worse_all))
                         act = A_INS;
                 end
             end

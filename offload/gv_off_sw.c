@@ -114,15 +114,23 @@ static void remove_at(struct sw_side *sd, uint32_t i)
 	sd->n--;
 }
 
-/* A new price (not held) with qty > 0, under the depth rules. */
+/*
+ * A new price (not held) with qty > 0, under the depth rules. i == n means
+ * worse than the worst held level (or no level held): never held on a
+ * truncated side, full or not, since the host may hold better prices that
+ * the mirror dropped; on a full side it truncates. A better price into a
+ * full side evicts the worst held level.
+ */
 static void insert_new(struct sw_side *sd, uint32_t depth, uint32_t i,
                        uint32_t price, uint32_t qty)
 {
-	GV_ASSERT(qty > 0 && sd->n <= depth);
+	GV_ASSERT(qty > 0 && sd->n <= depth && i <= sd->n);
+	if (i == sd->n && (sd->truncated || sd->n == depth)) {
+		sd->truncated = true;
+		return;                     /* worse than the worst held */
+	}
 	if (sd->n == depth) {
 		sd->truncated = true;
-		if (i == sd->n)
-			return;             /* worse than the worst held */
 		sd->n--;                    /* evict the worst */
 	}
 	memmove(&sd->lv[i + 1], &sd->lv[i],

@@ -30,6 +30,12 @@
  *    level of a full side is not held; the side becomes "truncated".
  *    A SET/ADD of a better price into a full side evicts the worst held
  *    level, and the side becomes truncated.
+ *  - On a truncated side, a SET/ADD of a new price worse than the worst
+ *    held level is never held, whether or not the side is full (the host
+ *    may hold better prices the mirror dropped); a truncated side with no
+ *    level held holds no new price until CLEAR. A new price better than
+ *    the worst held level of a truncated side that is not full is
+ *    inserted. So the held levels are always the host's best ones.
  *  - ADD to a price not held inserts it (as SET); REDUCE below zero or of
  *    a price not held is an error (GV_OFF_EV_ERROR, -EINVAL); SET 0,
  *    REDUCE to 0 remove the level. Quantities are u32; an ADD that would

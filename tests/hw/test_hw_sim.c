@@ -58,12 +58,17 @@ static void ref_remove(struct ref_side *s, uint32_t i)
 	s->n--;
 }
 
-/* Insert a price not held, qty > 0: keep the best `depth`. */
+/* Insert a price not held, qty > 0: keep the best `depth`. A truncated
+ * side never takes a price worse than its worst held level (or any price
+ * when it holds none): the host may hold better ones that were dropped. */
 static void ref_insert(struct ref *r, int si, uint32_t price, uint32_t qty)
 {
 	struct ref_side *s = &r->side[si];
 	uint32_t i = s->n;
 
+	if (s->trunc && (s->n == 0 || ref_better(si, s->price[s->n - 1],
+	                                         price)))
+		return;
 	/* Append, bubble into place, then drop whatever is past depth. */
 	s->price[i] = price;
 	s->qty[i] = qty;
@@ -347,6 +352,66 @@ static void test_beyond_empty_truncated(void)
 	};
 	const struct gv_off_ev w[] = {
 		EV(DONE, 4, 0, 3, 1, 0), EV(DONE, 5, 0, 3, 0, 0),
+	};
+	check_literal(1, c, GV_ARRAY_SIZE(c), w, GV_ARRAY_SIZE(w));
+}
+
+/*
+ * The hole (docs/offload.md): depth 16, 20 ask levels on the host. The
+ * mirror holds the best 16, truncated. The best is removed: 15 held, not
+ * full. A SET of the host's 21st price must not be held (17..20 are only
+ * on the host), so a MATCH through everything reports 2..16 and beyond
+ * (the old rules gave 2..16, then 21). A better price into the non-full
+ * truncated side is inserted; into the full one it evicts the worst.
+ */
+static void test_truncated_hole(void)
+{
+	struct gv_off_cmd c[64];
+	struct gv_off_ev w[64];
+	uint32_t n = 0, nw = 0, t = 0;
+
+	for (uint32_t k = 1; k <= 20; k++)      /* asks 101..120, qty k */
+		c[n++] = (struct gv_off_cmd)CMD(SET, 2, ++t, 100 + k, k);
+	c[n++] = (struct gv_off_cmd)CMD(REDUCE, 2, ++t, 101, 1);
+	c[n++] = (struct gv_off_cmd)CMD(SET, 2, ++t, 121, 21);  /* not held */
+	c[n++] = (struct gv_off_cmd)CMD(ADD, 2, ++t, 130, 5);   /* nor this */
+	c[n++] = (struct gv_off_cmd)CMD(MATCH, 1, ++t, 0xffffffffu, 1000);
+	for (uint32_t k = 2; k <= 16; k++)
+		w[nw++] = (struct gv_off_ev)EV(LEVEL, t, 100 + k, k, 0, 0);
+	w[nw++] = (struct gv_off_ev)EV(DONE, t, 0, 1000 - 135, 1, 0);
+	/* better than the worst held, side not full: inserted, n = 16 */
+	c[n++] = (struct gv_off_cmd)CMD(SET, 2, ++t, 100, 7);
+	c[n++] = (struct gv_off_cmd)CMD(MATCH, 1, ++t, 102, 1000);
+	w[nw++] = (struct gv_off_ev)EV(LEVEL, t, 100, 7, 0, 0);
+	w[nw++] = (struct gv_off_ev)EV(LEVEL, t, 102, 2, 0, 0);
+	w[nw++] = (struct gv_off_ev)EV(DONE, t, 0, 991, 0, 0);
+	/* full again: a better price evicts the worst (116) */
+	c[n++] = (struct gv_off_cmd)CMD(SET, 2, ++t, 99, 1);
+	c[n++] = (struct gv_off_cmd)CMD(REDUCE, 2, ++t, 116, 1);
+	w[nw++] = (struct gv_off_ev)EV(ERROR, t, 0, 0, 0, -EINVAL);
+	GV_VERIFY(n <= GV_ARRAY_SIZE(c) && nw <= GV_ARRAY_SIZE(w));
+	check_literal(16, c, n, w, nw);
+}
+
+/* A truncated side emptied: no new price is held until CLEAR. */
+static void test_truncated_empty(void)
+{
+	const struct gv_off_cmd c[] = {
+		CMD(SET, 2, 1, 200, 1),
+		CMD(SET, 2, 2, 201, 1),         /* full, worse: truncates */
+		CMD(REDUCE, 2, 3, 200, 1),      /* empty, still truncated */
+		CMD(SET, 2, 4, 150, 4),         /* not held */
+		CMD(ADD, 2, 5, 250, 4),         /* not held */
+		CMD(REDUCE, 2, 6, 150, 1),      /* so: not held */
+		CMD(MATCH, 1, 7, 0xffffffffu, 9),
+		CMD(CLEAR, 0, 8, 0, 0),
+		CMD(SET, 2, 9, 250, 4),         /* held again */
+		CMD(MATCH, 1, 10, 0xffffffffu, 9),
+	};
+	const struct gv_off_ev w[] = {
+		EV(ERROR, 6, 0, 0, 0, -EINVAL),
+		EV(DONE, 7, 0, 9, 1, 0),
+		EV(LEVEL, 10, 250, 4, 0, 0), EV(DONE, 10, 0, 5, 0, 0),
 	};
 	check_literal(1, c, GV_ARRAY_SIZE(c), w, GV_ARRAY_SIZE(w));
 }
@@ -747,6 +812,8 @@ static const struct gv_test tests[] = {
 	GV_TEST(test_errors),
 	GV_TEST(test_remove_and_zero),
 	GV_TEST(test_beyond_empty_truncated),
+	GV_TEST(test_truncated_hole),
+	GV_TEST(test_truncated_empty),
 	GV_TEST(test_match_readonly_and_clear),
 	GV_TEST(test_full_depth),
 	GV_TEST(test_random),

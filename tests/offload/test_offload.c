@@ -464,6 +464,84 @@ static void test_sw_truncate_evict(void)
 	gv_offload_free(o);
 }
 
+/*
+ * The hole the old rules left (docs/offload.md): depth 16, 20 ask levels
+ * on the host (101..120). The mirror holds 101..116, truncated. The best
+ * goes: 15 held, not full. The host's 21st price (121) must not be held,
+ * or a MATCH would report 102..116 then 121, skipping 117..120.
+ */
+static void test_sw_truncated_hole(void)
+{
+	struct gv_offload *o = mk("sw", 16);
+	uint32_t asks[20], k, n;
+	struct gv_off_ev ev[32];
+
+	for (k = 0; k < 20; k++)
+		asks[k] = 101 + k;
+	set_levels(o, SELL, asks, 20, 3);
+	CU_ASSERT(exec1(o, cmd(GV_OFF_CMD_REDUCE, SELL, 101, 3, 1), ev,
+	                32) == 0);
+	CU_ASSERT(exec1(o, cmd(GV_OFF_CMD_SET, SELL, 121, 3, 2), ev, 32) == 0);
+	CU_ASSERT(exec1(o, cmd(GV_OFF_CMD_ADD, SELL, 125, 3, 3), ev, 32) == 0);
+	n = exec1(o, cmd(GV_OFF_CMD_MATCH, BUY, UINT32_MAX, 100, 4), ev, 32);
+	CU_ASSERT_FATAL(n == 16);
+	for (k = 0; k < 15; k++)
+		check_ev(&ev[k], GV_OFF_EV_LEVEL, 4, 102 + k, 3, 0, 0);
+	check_ev(&ev[15], GV_OFF_EV_DONE, 4, 0, 55, 1, 0);
+	/* not held: REDUCE is an error */
+	n = exec1(o, cmd(GV_OFF_CMD_REDUCE, SELL, 121, 1, 5), ev, 32);
+	CU_ASSERT_FATAL(n == 1);
+	check_ev(&ev[0], GV_OFF_EV_ERROR, 5, 0, 0, 0, -EINVAL);
+	/* better than the worst held, side not full: inserted (16 held) */
+	CU_ASSERT(exec1(o, cmd(GV_OFF_CMD_SET, SELL, 110, 0, 6), ev, 32) == 0);
+	CU_ASSERT(exec1(o, cmd(GV_OFF_CMD_ADD, SELL, 100, 2, 7), ev, 32) == 0);
+	CU_ASSERT(exec1(o, cmd(GV_OFF_CMD_SET, SELL, 110, 4, 8), ev, 32) == 0);
+	n = exec1(o, cmd(GV_OFF_CMD_MATCH, BUY, 1000, 100, 9), ev, 32);
+	CU_ASSERT_FATAL(n == 17);
+	check_ev(&ev[0], GV_OFF_EV_LEVEL, 9, 100, 2, 0, 0);
+	check_ev(&ev[8], GV_OFF_EV_LEVEL, 9, 109, 3, 0, 0);
+	check_ev(&ev[9], GV_OFF_EV_LEVEL, 9, 110, 4, 0, 0);
+	check_ev(&ev[15], GV_OFF_EV_LEVEL, 9, 116, 3, 0, 0);
+	check_ev(&ev[16], GV_OFF_EV_DONE, 9, 0, 100 - 2 - 4 - 14 * 3, 1, 0);
+	/* full again: a better price evicts the worst (116) */
+	CU_ASSERT(exec1(o, cmd(GV_OFF_CMD_SET, SELL, 99, 1, 10), ev, 32) == 0);
+	n = exec1(o, cmd(GV_OFF_CMD_REDUCE, SELL, 116, 1, 11), ev, 32);
+	CU_ASSERT_FATAL(n == 1);
+	check_ev(&ev[0], GV_OFF_EV_ERROR, 11, 0, 0, 0, -EINVAL);
+	gv_offload_free(o);
+}
+
+/* A truncated side with no level held takes no new price until CLEAR. */
+static void test_sw_truncated_empty(void)
+{
+	struct gv_offload *o = mk("sw", 1);
+	uint32_t asks[] = { 200, 201 };
+	struct gv_off_ev ev[8];
+	uint32_t n;
+
+	set_levels(o, SELL, asks, 2, 1);        /* 201: truncates */
+	CU_ASSERT(exec1(o, cmd(GV_OFF_CMD_REDUCE, SELL, 200, 1, 1), ev,
+	                8) == 0);
+	CU_ASSERT(exec1(o, cmd(GV_OFF_CMD_SET, SELL, 150, 4, 2), ev, 8) == 0);
+	CU_ASSERT(exec1(o, cmd(GV_OFF_CMD_ADD, SELL, 250, 4, 3), ev, 8) == 0);
+	n = exec1(o, cmd(GV_OFF_CMD_MATCH, BUY, UINT32_MAX, 9, 4), ev, 8);
+	CU_ASSERT_FATAL(n == 1);
+	check_ev(&ev[0], GV_OFF_EV_DONE, 4, 0, 9, 1, 0);
+	/* the bid side was never truncated: it takes a new price */
+	CU_ASSERT(exec1(o, cmd(GV_OFF_CMD_SET, BUY, 90, 2, 5), ev, 8) == 0);
+	n = exec1(o, cmd(GV_OFF_CMD_MATCH, SELL, 0, 9, 6), ev, 8);
+	CU_ASSERT_FATAL(n == 2);
+	check_ev(&ev[0], GV_OFF_EV_LEVEL, 6, 90, 2, 0, 0);
+	check_ev(&ev[1], GV_OFF_EV_DONE, 6, 0, 7, 0, 0);
+	CU_ASSERT(exec1(o, cmd(GV_OFF_CMD_CLEAR, 0, 0, 0, 7), ev, 8) == 0);
+	CU_ASSERT(exec1(o, cmd(GV_OFF_CMD_SET, SELL, 250, 4, 8), ev, 8) == 0);
+	n = exec1(o, cmd(GV_OFF_CMD_MATCH, BUY, UINT32_MAX, 9, 9), ev, 8);
+	CU_ASSERT_FATAL(n == 2);
+	check_ev(&ev[0], GV_OFF_EV_LEVEL, 9, 250, 4, 0, 0);
+	check_ev(&ev[1], GV_OFF_EV_DONE, 9, 0, 5, 0, 0);
+	gv_offload_free(o);
+}
+
 static void test_sw_add_set_reduce(void)
 {
 	struct gv_offload *o = mk("sw", 4);
@@ -1257,6 +1335,8 @@ static const struct gv_test tests[] = {
 	GV_TEST(test_sw_match_walks_best_first),
 	GV_TEST(test_sw_truncate_worse),
 	GV_TEST(test_sw_truncate_evict),
+	GV_TEST(test_sw_truncated_hole),
+	GV_TEST(test_sw_truncated_empty),
 	GV_TEST(test_sw_add_set_reduce),
 	GV_TEST(test_sw_errors),
 	GV_TEST(test_sw_ring_bound),
