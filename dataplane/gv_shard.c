@@ -769,32 +769,34 @@ int gv_shard_end_of_day(struct gv_shard *sh, uint64_t now_ns)
 	return 0;
 }
 
+/* An operator's command: timers up to now first, then it, then output. */
+static int operator_cmd(struct gv_shard *sh, struct gv_cmd *c,
+                        uint64_t now_ns)
+{
+	run_timers(sh, now_ns);
+	apply(sh, c);
+	flush_all(sh);
+	return 0;
+}
+
 int gv_shard_halt(struct gv_shard *sh, uint32_t instrument, bool halt,
                   uint64_t now_ns)
 {
-	struct gv_cmd c;
+	struct gv_cmd c = { .type = halt ? GV_CMD_HALT : GV_CMD_RESUME };
 
 	if (ins_find(sh, instrument) == NULL)
 		return -ENOENT;
-	run_timers(sh, now_ns);
-	memset(&c, 0, sizeof(c));
-	c.type = halt ? GV_CMD_HALT : GV_CMD_RESUME;
 	c.u.instrument.symbol = instrument;
-	apply(sh, &c);
-	flush_all(sh);
-	return 0;
+	return operator_cmd(sh, &c, now_ns);
 }
 
 int gv_shard_kill(struct gv_shard *sh, uint32_t session, bool kill,
                   uint64_t now_ns)
 {
-	struct gv_cmd c;
+	struct gv_cmd c = { .session = session };
 
 	if (sess_find(sh, session) == NULL)
 		return -ENOENT;
-	run_timers(sh, now_ns);
-	memset(&c, 0, sizeof(c));
-	c.session = session;
 	if (kill) {
 		c.type = GV_CMD_SESSION_CANCEL_ALL;
 		c.flags = GV_CMD_F_KILL;
@@ -802,9 +804,7 @@ int gv_shard_kill(struct gv_shard *sh, uint32_t session, bool kill,
 	} else {
 		c.type = GV_CMD_SESSION_ENABLE;
 	}
-	apply(sh, &c);
-	flush_all(sh);
-	return 0;
+	return operator_cmd(sh, &c, now_ns);
 }
 
 /* ---- public: views --------------------------------------------------------- */
