@@ -81,6 +81,10 @@ struct parser {
 	const char *p;              /* cursor in the current line */
 };
 
+/* --offload: the matching step through this backend (NULL: none). */
+static const char *g_offload;
+static uint32_t g_offload_depth = 64;
+
 struct bench_cfg {
 	const char *path;
 	unsigned runs;
@@ -486,6 +490,8 @@ static struct gv_book *book_make(const struct sizing *sz)
 		.max_sessions = 1,
 		.max_instruments = 1,
 		.max_level_pages = sz->level_pages,
+		.offload = g_offload,
+		.offload_params = { .depth = g_offload_depth },
 	};
 	struct gv_instrument_params ip = {
 		.id = BENCH_INSTRUMENT,
@@ -510,8 +516,8 @@ static struct gv_book *book_make(const struct sizing *sz)
 	if (rc == 0)
 		rc = gv_book_add_session(b, BENCH_SESSION, BENCH_ACCOUNT);
 	if (rc != 0) {
-		fprintf(stderr, "book_bench: book set-up: %s\n",
-		        gv_strerror(rc));
+		fprintf(stderr, "book_bench: book set-up: %s %s\n",
+		        gv_strerror(rc), gv_book_offload_why(b));
 		exit(1);
 	}
 	return b;
@@ -933,7 +939,10 @@ static void usage(FILE *f)
 	        "  FILE      a lobstream v1 file (bench/lobgen writes one)\n"
 	        "  --runs K  replay K times from fresh books (default 1); "
 	        "the result must match\n"
-	        "  --cpu N   pin to CPU N (sched_setaffinity)\n");
+	        "  --cpu N   pin to CPU N (sched_setaffinity)\n"
+	        "  --offload NAME  the matching step through an offload "
+	        "backend (sw, fpga-sim, ...)\n"
+	        "  --offload-depth D  its levels per side (default 64)\n");
 }
 
 static int parse_uint(const char *s, unsigned long max, unsigned long *v)
@@ -952,6 +961,8 @@ static int parse_args(int argc, char **argv, struct bench_cfg *cfg)
 	static const struct option opts[] = {
 		{ "runs", required_argument, NULL, 'r' },
 		{ "cpu", required_argument, NULL, 'c' },
+		{ "offload", required_argument, NULL, 'o' },
+		{ "offload-depth", required_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -971,6 +982,15 @@ static int parse_args(int argc, char **argv, struct bench_cfg *cfg)
 			if (parse_uint(optarg, CPU_SETSIZE - 1, &v) != 0)
 				goto bad;
 			cfg->cpu = (int)v;
+			break;
+		case 'o':
+			g_offload = optarg;
+			break;
+		case 'd':
+			if (parse_uint(optarg, GV_OFFLOAD_DEPTH_MAX, &v) != 0 ||
+			    v == 0)
+				goto bad;
+			g_offload_depth = (uint32_t)v;
 			break;
 		case 'h':
 			usage(stdout);
@@ -1021,6 +1041,11 @@ static void print_setup(const struct stream *st, const struct sizing *sz,
 	       sz->level_pages, sz->max_price);
 	printf("note: one trader, stp_default=NONE: self-trade prevention is "
 	       "off and does not change the result\n");
+	printf("offload: %s", g_offload != NULL ? g_offload : "none");
+	if (g_offload != NULL)
+		printf(" (%u levels per side): the matching step goes through "
+		       "the offload interface", g_offload_depth);
+	printf("\n");
 	timer_overhead(&oh_min, &oh_med, &res);
 	printf("clock: TSC %.3f MHz (%s); cpu: ", (double)g_gv_clock.tsc_hz /
 	       1e6, g_gv_clock.use_tsc ? "invariant" :

@@ -369,6 +369,126 @@ static struct level *level_at_or_open(struct gv_book *b, unsigned si,
 	return level_open(b, si, s, price);
 }
 
+/* ---- the offload mirror (docs/offload.md) -------------------------------- */
+
+static inline uint8_t wire_side(unsigned si)
+{
+	return si == BID ? GV_SIDE_BUY : GV_SIDE_SELL;
+}
+
+/*
+ * (Re)build the mirror from the book: CLEAR, then SET of the best
+ * depth + 1 levels per side (the one past the depth makes a side that
+ * holds more than the mirror does "truncated", so the backend says
+ * `beyond` when a match runs past what it holds). Returns 0 or -errno.
+ */
+static int mirror_reseed(struct gv_book *b, struct instrument *in)
+{
+	struct mirror *m = in->m;
+	uint32_t depth = b->p.offload_params.depth, si, k, px;
+	int rc;
+
+	m->nq = 0;
+	m->q[m->nq++] = (struct gv_off_cmd){ .type = GV_OFF_CMD_CLEAR };
+	for (si = 0; si < 2; si++) {
+		const struct side *s = &in->side[si];
+
+		for (k = 0, px = s->best; px != 0 && k <= depth;
+		     k++, px = next_level(b, si, s, px)) {
+			uint64_t tot = level_at(b, s, px)->total_qty;
+
+			if (m->nq == MIRROR_Q) {
+				rc = gv_offload_submit(m->off, m->q, m->nq);
+				m->nq = 0;
+				if (rc < 0)
+					return rc;
+			}
+			m->q[m->nq++] = (struct gv_off_cmd){
+				.type = GV_OFF_CMD_SET, .side = wire_side(si),
+				.price = px,
+				.qty = (uint32_t)GV_MIN(tot, UINT32_MAX),
+			};
+		}
+	}
+	rc = gv_offload_submit(m->off, m->q, m->nq);
+	m->nq = 0;
+	return rc;
+}
+
+/*
+ * The backend failed (an error, a timeout, or an answer the book proved
+ * wrong): count it, switch the instrument to "sw" and re-seed it from the
+ * book's levels. If even that fails the host walks alone. The book never
+ * executed anything on the strength of a failed answer, so no fill is
+ * lost or repeated.
+ */
+static void mirror_fault(struct gv_book *b, struct instrument *in)
+{
+	struct mirror *m = in->m;
+
+	b->off_faults++;
+	m->nq = 0;
+	if (m->off != m->standby && m->standby != NULL) {
+		m->off = m->standby;
+		b->off_fallbacks++;
+		if (mirror_reseed(b, in) == 0)
+			return;
+		b->off_faults++;
+	}
+	m->off = NULL;
+}
+
+/* Send the queued level changes. Returns false on a fault (handled). */
+static bool mirror_flush(struct gv_book *b, struct instrument *in)
+{
+	struct mirror *m = in->m;
+	int rc = gv_offload_submit(m->off, m->q, m->nq);
+
+	m->nq = 0;
+	if (rc == 0)
+		return true;
+	mirror_fault(b, in);
+	return false;
+}
+
+/*
+ * Level (si, px) now totals `total` lots: queue a SET (saturated to u32:
+ * a MATCH asks for at most 2^32 - 1 lots, so a level holding more answers
+ * the same). A change to the level queued last overwrites it.
+ */
+static void mirror_set(struct gv_book *b, struct instrument *in, unsigned si,
+                       uint32_t px, uint64_t total)
+{
+	struct mirror *m = in->m;
+	uint8_t side = wire_side(si);
+	uint32_t q = (uint32_t)GV_MIN(total, UINT32_MAX);
+	struct gv_off_cmd *c;
+
+	if (m->off == NULL)
+		return;
+	if (m->nq > 0) {
+		c = &m->q[m->nq - 1];
+		if (c->price == px && c->side == side &&
+		    c->type == GV_OFF_CMD_SET) {
+			c->qty = q;
+			return;
+		}
+	}
+	/* After a fault the re-seed read the book: nothing to queue. */
+	if (m->nq == MIRROR_Q && !mirror_flush(b, in))
+		return;
+	m->q[m->nq++] = (struct gv_off_cmd){
+		.type = GV_OFF_CMD_SET, .side = side, .price = px, .qty = q,
+	};
+}
+
+static inline void mirror_note(struct gv_book *b, struct instrument *in,
+                               unsigned si, uint32_t px, uint64_t total)
+{
+	if (gv_unlikely(in->m != NULL))
+		mirror_set(b, in, si, px, total);
+}
+
 /* Append a resting order at the back of its price level. */
 static void level_append(struct gv_book *b, struct instrument *in,
                          struct order *o)
@@ -390,6 +510,7 @@ static void level_append(struct gv_book *b, struct instrument *in,
 	lv->total_qty += o->open_qty;
 	s->norders++;
 	o->state = ST_RESTING;
+	mirror_note(b, in, si, o->price, lv->total_qty);
 }
 
 /* Take a resting order out of its level (it stays allocated). */
@@ -415,6 +536,7 @@ static void level_unlink(struct gv_book *b, struct instrument *in,
 	GV_ASSERT(lv->count > 0 || (lv->visible_qty == 0 && lv->total_qty == 0));
 	s->norders--;
 	o->state = ST_ACTIVE;
+	mirror_note(b, in, si, o->price, lv->total_qty);
 	if (lv->count == 0)
 		level_close(b, si, s, o->price);
 }
@@ -870,6 +992,7 @@ static void trade(struct gv_book *b, struct instrument *in, struct order *o,
 	r->visible_qty -= q;
 	lv->visible_qty -= q;
 	lv->total_qty -= q;
+	mirror_note(b, in, side_idx(r->side), r->price, lv->total_qty);
 	in->last_price = r->price;
 	b->cnt[GV_CNT_FILLS]++;
 	b->cnt[GV_CNT_VOLUME] += q;
@@ -924,6 +1047,7 @@ static void reduce_resting(struct gv_book *b, struct instrument *in,
 	r->visible_qty -= cut_vis;
 	lv->total_qty -= s;
 	lv->visible_qty -= cut_vis;
+	mirror_note(b, in, side_idx(r->side), r->price, lv->total_qty);
 	ev_cancelled(b, out, r, s, GV_CXL_STP);
 	if (cut_vis != 0) {
 		e = ev_md(b, out, GV_EV_MD_REDUCE, (uint16_t)in->p.id, r->md_ref);
@@ -976,11 +1100,12 @@ static inline unsigned stp_mode(const struct instrument *in,
 }
 
 /*
- * Match o against the other side up to `limit`.
- * Returns true if o was cancelled by self-trade prevention (and freed).
+ * Match o against the other side up to `limit`, walking the book's own
+ * levels. Returns true if o was cancelled by self-trade prevention (and
+ * freed).
  */
-static bool match(struct gv_book *b, struct instrument *in, struct order *o,
-                  uint64_t limit, struct gv_evbuf *out)
+static bool match_walk(struct gv_book *b, struct instrument *in,
+                       struct order *o, uint64_t limit, struct gv_evbuf *out)
 {
 	struct side *s = &in->side[side_idx(o->side) ^ 1];
 	unsigned mode = stp_mode(in, o);
@@ -1006,6 +1131,114 @@ static bool match(struct gv_book *b, struct instrument *in, struct order *o,
 		trade(b, in, o, r, lv, out);
 	}
 	return false;
+}
+
+/*
+ * Ask the instrument's backend which levels o crosses and how much trades
+ * at each: the queued level changes and a MATCH in one go. On a backend
+ * error the instrument falls back (mirror_fault) and asks again.
+ * Returns 0 with the answer in b->off_lv[0..*nlv), or -ENODEV when no
+ * backend is left (the host walks).
+ */
+static int mirror_match(struct gv_book *b, struct instrument *in,
+                        const struct order *o, uint64_t limit, uint32_t *nlv,
+                        uint32_t *rem, bool *beyond)
+{
+	struct mirror *m = in->m;
+	uint32_t lim = (uint32_t)GV_MIN(limit, UINT32_MAX);
+	int rc;
+
+	while (m->off != NULL) {
+		if (m->nq > 0 && !mirror_flush(b, in))
+			continue;
+		rc = gv_offload_match(m->off, (uint8_t)o->side, lim,
+		                      o->open_qty, b->off_lv,
+		                      GV_OFFLOAD_DEPTH_MAX, nlv, rem, beyond);
+		if (rc == 0) {
+			b->off_matches++;
+			return 0;
+		}
+		mirror_fault(b, in);
+	}
+	return -ENODEV;
+}
+
+/*
+ * The matching step through the offload: the backend's answer (crossed
+ * levels, best first, with the quantity that trades at each) is the plan,
+ * and the book carries it out, allocating each level's quantity to its
+ * orders in FIFO order with the very same trade() as the walk. The book
+ * owns the truth, so it checks the plan against it as it goes: a level
+ * that is not the book's best, a quantity that is not what traded there,
+ * a remainder that differs, or a crossing level the backend did not
+ * report make a fault (fallback to "sw"), and the book finishes the order
+ * by walking. Execution never follows an unchecked answer, so results are
+ * the same on every backend, faulty ones included. Self-trade prevention
+ * is the book's business: when an order of the same account comes up,
+ * the book applies STP and walks from there (not a fault).
+ */
+static bool match_planned(struct gv_book *b, struct instrument *in,
+                          struct order *o, uint64_t limit,
+                          struct gv_evbuf *out)
+{
+	struct side *s = &in->side[side_idx(o->side) ^ 1];
+	unsigned mode = stp_mode(in, o);
+	uint32_t nlv, rem, k;
+	bool beyond, ok = true;
+
+	if (mirror_match(b, in, o, limit, &nlv, &rem, &beyond) < 0)
+		return match_walk(b, in, o, limit, out);
+	for (k = 0; k < nlv && ok; k++) {
+		uint32_t px = b->off_lv[k].price, before = o->open_qty;
+
+		if (o->open_qty == 0 || px != s->best ||
+		    !crosses(o->side, px, limit)) {
+			ok = false;
+			break;
+		}
+		while (o->open_qty > 0 && s->best == px) {
+			struct level *lv = level_at(b, s, px);
+			struct order *r = &b->ord[lv->head];
+
+			if (r->next != NO_SLOT)
+				GV_PREFETCH(&b->ord[r->next]);
+			if (r->account == o->account && mode != GV_STP_NONE) {
+				if (stp_action(b, in, o, r, mode, out))
+					return true;
+				return match_walk(b, in, o, limit, out);
+			}
+			GV_PREFETCH_W(&b->omap[omap_home(b, r->session,
+			                                 r->cl_ord_id)]);
+			trade(b, in, o, r, lv, out);
+		}
+		ok = before - o->open_qty == b->off_lv[k].qty;
+	}
+	if (ok)
+		ok = o->open_qty == rem &&
+		     (o->open_qty == 0 || beyond || s->best == 0 ||
+		      !crosses(o->side, s->best, limit));
+	if (!ok)
+		mirror_fault(b, in);
+	else if (beyond && in->m->off != NULL && mirror_reseed(b, in) < 0)
+		mirror_fault(b, in);  /* the mirror ran thin: fill it again */
+	return match_walk(b, in, o, limit, out);
+}
+
+/*
+ * Match o against the other side up to `limit`. With an offload backend
+ * and a crossing best price (the book knows its touch: orders that cannot
+ * trade never cost a round trip), the backend plans the match.
+ * Returns true if o was cancelled by self-trade prevention (and freed).
+ */
+static bool match(struct gv_book *b, struct instrument *in, struct order *o,
+                  uint64_t limit, struct gv_evbuf *out)
+{
+	const struct side *s = &in->side[side_idx(o->side) ^ 1];
+
+	if (gv_unlikely(in->m != NULL) && in->m->off != NULL && s->best != 0 &&
+	    crosses(o->side, s->best, limit))
+		return match_planned(b, in, o, limit, out);
+	return match_walk(b, in, o, limit, out);
 }
 
 /*
@@ -1407,6 +1640,7 @@ static void replace_in_place(struct gv_book *b, struct instrument *in,
 	GV_ASSERT(qty <= o->open_qty && vis > 0);
 	lv->total_qty -= o->open_qty - qty;
 	lv->visible_qty -= cut_vis;
+	mirror_note(b, in, side_idx(o->side), o->price, lv->total_qty);
 	o->open_qty = qty;
 	o->visible_qty = vis;
 	if (cut_vis != 0) {
@@ -1679,6 +1913,38 @@ static uint32_t pow2_at_least(uint64_t n)
 	return p;
 }
 
+/*
+ * Keep the offload's strings in the book (the caller's may not outlive
+ * gv_book_add_instrument). "none" becomes NULL. False if one is too long.
+ */
+static bool offload_params_copy(struct gv_book *b,
+                                const struct gv_book_params *p)
+{
+	const struct gv_offload_params *op = &p->offload_params;
+
+	b->p.offload = NULL;
+	b->p.offload_params.device = NULL;
+	b->p.offload_params.inner = NULL;
+	if (p->offload == NULL || p->offload[0] == '\0' ||
+	    strcmp(p->offload, "none") == 0)
+		return true;
+	if (strlen(p->offload) >= sizeof(b->off_name) ||
+	    (op->inner && strlen(op->inner) >= sizeof(b->off_inner)) ||
+	    (op->device && strlen(op->device) >= sizeof(b->off_device)))
+		return false;
+	strcpy(b->off_name, p->offload);
+	b->p.offload = b->off_name;
+	if (op->inner != NULL) {
+		strcpy(b->off_inner, op->inner);
+		b->p.offload_params.inner = b->off_inner;
+	}
+	if (op->device != NULL) {
+		strcpy(b->off_device, op->device);
+		b->p.offload_params.device = b->off_device;
+	}
+	return true;
+}
+
 struct gv_book *gv_book_create(const struct gv_book_params *p)
 {
 	struct gv_book *b;
@@ -1696,6 +1962,11 @@ struct gv_book *gv_book_create(const struct gv_book_params *p)
 	if (b == NULL)
 		goto out_nomem;
 	b->p = *p;
+	if (!offload_params_copy(b, p)) {
+		free(b);
+		gv_errno = EINVAL;
+		return NULL;
+	}
 	b->pool = gv_pool_create("orders", p->max_orders, sizeof(struct order),
 	                         GV_CACHE_LINE);
 	if (b->pool == NULL)
@@ -1716,6 +1987,11 @@ struct gv_book *gv_book_create(const struct gv_book_params *p)
 	b->pmap_shift = 64 - (uint32_t)__builtin_popcount(b->pmap_mask);
 	b->pmap = malloc((b->pmap_mask + 1ull) * sizeof(*b->pmap));
 	b->omap = malloc((b->omap_mask + 1ull) * sizeof(*b->omap));
+	if (b->p.offload != NULL) {
+		b->off_lv = calloc(GV_OFFLOAD_DEPTH_MAX, sizeof(*b->off_lv));
+		if (b->off_lv == NULL)
+			goto out_free;
+	}
 	if (b->pages == NULL || b->free_pages == NULL || b->ins == NULL ||
 	    b->ins_by_id == NULL || b->sess == NULL || b->accounts == NULL ||
 	    b->smap == NULL || b->omap == NULL || b->pmap == NULL)
@@ -1742,6 +2018,50 @@ out_nomem:
 	return NULL;
 }
 
+static void mirror_free(struct mirror *m)
+{
+	if (m == NULL)
+		return;
+	gv_offload_free(m->primary);
+	gv_offload_free(m->standby);
+	free(m);
+}
+
+/*
+ * The instrument's mirror: the configured backend and, unless it is "sw"
+ * itself, a "sw" instance standing by. Returns 0, -ENOENT (no such
+ * backend), -ENODEV (its probe failed), -EINVAL, -ENOMEM; the reason is
+ * in b->off_why.
+ */
+static int mirror_create(struct gv_book *b, struct mirror **mp)
+{
+	const struct gv_offload_params *op = &b->p.offload_params;
+	struct mirror *m;
+	int err;
+
+	*mp = NULL;
+	m = calloc(1, sizeof(*m));
+	if (m == NULL)
+		return -ENOMEM;
+	m->primary = gv_offload_create(b->p.offload, op, b->off_why,
+	                               sizeof(b->off_why));
+	if (m->primary == NULL)
+		goto fail;
+	if (strcmp(m->primary->ops->name, "sw") != 0) {
+		m->standby = gv_offload_create("sw", op, b->off_why,
+		                               sizeof(b->off_why));
+		if (m->standby == NULL)
+			goto fail;
+	}
+	m->off = m->primary;
+	*mp = m;
+	return 0;
+fail:
+	err = gv_errno;
+	mirror_free(m);
+	return -(err != 0 ? err : EINVAL);
+}
+
 void gv_book_free(struct gv_book *b)
 {
 	uint32_t i;
@@ -1751,7 +2071,9 @@ void gv_book_free(struct gv_book *b)
 	for (i = 0; i < b->nins; i++) {
 		hbm_fini(&b->ins[i].side[BID].occ);
 		hbm_fini(&b->ins[i].side[ASK].occ);
+		mirror_free(b->ins[i].m);
 	}
+	free(b->off_lv);
 	gv_pool_free(b->pool);
 	free(b->pages);
 	free(b->free_pages);
@@ -1812,6 +2134,8 @@ int gv_book_add_instrument(struct gv_book *b,
 	rc = side_init(&in->side[BID], b->nins, BID, p->max_price_ticks);
 	if (rc == 0)
 		rc = side_init(&in->side[ASK], b->nins, ASK, p->max_price_ticks);
+	if (rc == 0 && b->p.offload != NULL)
+		rc = mirror_create(b, &in->m);
 	if (rc != 0) {
 		hbm_fini(&in->side[BID].occ);
 		hbm_fini(&in->side[ASK].occ);
@@ -1856,6 +2180,43 @@ int gv_book_add_session(struct gv_book *b, uint32_t session_id,
 uint64_t gv_book_counter(const struct gv_book *b, enum gv_book_counter c)
 {
 	return (unsigned)c < GV_CNT_MAX ? b->cnt[c] : 0;
+}
+
+void gv_book_offload_info(const struct gv_book *b,
+                          struct gv_book_offload_info *info)
+{
+	uint32_t i, on_primary = 0, on_standby = 0;
+	const char *name = "none";
+
+	memset(info, 0, sizeof(*info));
+	info->matches = b->off_matches;
+	info->faults = b->off_faults;
+	info->fallbacks = b->off_fallbacks;
+	for (i = 0; i < b->nins; i++) {
+		const struct mirror *m = b->ins[i].m;
+
+		if (m == NULL)
+			continue;
+		info->ops += m->primary->submitted;
+		if (m->standby != NULL)
+			info->ops += m->standby->submitted;
+		if (m->off == m->primary && m->off != NULL) {
+			on_primary++;
+			name = m->primary->ops->name;
+		} else if (m->off != NULL) {
+			on_standby++;
+		}
+	}
+	if (on_primary > 0 && on_standby > 0)
+		name = "mixed";
+	else if (on_standby > 0)
+		name = "sw";
+	snprintf(info->backend, sizeof(info->backend), "%s", name);
+}
+
+const char *gv_book_offload_why(const struct gv_book *b)
+{
+	return b->off_why;
 }
 
 uint64_t gv_book_rejects(const struct gv_book *b, unsigned reason)

@@ -113,6 +113,7 @@
 
 #include "gv_common.h"
 #include "gv_limits.h"
+#include "gv_offload.h"
 
 /* ---- wire enums (values as on the GOE/1 wire) ------------------------ */
 
@@ -182,6 +183,14 @@ struct gv_book_params {
 	uint32_t max_sessions;    /* sessions this shard serves */
 	uint32_t max_instruments; /* instruments this shard owns */
 	uint32_t max_level_pages; /* pages of 64 price levels, all books */
+	/*
+	 * Price-level matching offload (docs/offload.md). NULL, "" or "none":
+	 * the book walks its own levels. Otherwise a backend name or
+	 * "auto": each instrument gets an instance made with
+	 * offload_params, and "sw" stands by for live fallback.
+	 */
+	const char *offload;
+	struct gv_offload_params offload_params;
 };
 
 struct gv_instrument_params {
@@ -416,6 +425,26 @@ uint64_t gv_book_hash(const struct gv_book *b);
 int gv_book_check(const struct gv_book *b, char *why, size_t whylen);
 
 uint64_t gv_book_counter(const struct gv_book *b, enum gv_book_counter c);
+
+/*
+ * The offload, for operators. `backend` is the backend the instruments
+ * use now: the configured one, "sw" once every instrument has fallen
+ * back, "mixed" in between, "none" without offload (or after even "sw"
+ * failed: the host then walks alone, with the same results).
+ */
+struct gv_book_offload_info {
+	char backend[16];
+	uint64_t matches;         /* MATCHes answered by a backend */
+	uint64_t ops;             /* commands submitted, all instruments */
+	uint64_t faults;          /* backend errors and wrong answers */
+	uint64_t fallbacks;       /* instruments switched to "sw" */
+};
+
+void gv_book_offload_info(const struct gv_book *b,
+                          struct gv_book_offload_info *info);
+
+/* Why the last gv_book_add_instrument() failed with -ENODEV/-ENOENT. */
+const char *gv_book_offload_why(const struct gv_book *b);
 
 /* REJECTED events by reason (enum gv_reject_reason) and CANCELLED events
  * by reason (enum gv_cancel_reason); 0 for a reason out of range. */

@@ -85,8 +85,25 @@ struct side {
 	uint32_t nlevels;
 };
 
+/*
+ * The instrument's price-level mirror in an offload backend
+ * (docs/offload.md). Level changes are queued as SETs of the level's new
+ * total (consecutive changes of one level coalesce) and reach the backend
+ * in one burst before the next MATCH, or when the queue fills.
+ */
+#define MIRROR_Q 64u
+
+struct mirror {
+	struct gv_offload *off;     /* in use; NULL: the host walks alone */
+	struct gv_offload *primary; /* the configured backend */
+	struct gv_offload *standby; /* "sw", made at start; NULL if primary is */
+	uint32_t nq;
+	struct gv_off_cmd q[MIRROR_Q];
+};
+
 struct instrument {
 	struct gv_instrument_params p;
+	struct mirror *m;         /* NULL without offload */
 	struct side side[2];      /* 0 bids, 1 asks */
 	uint32_t stop_head, stop_tail; /* pending stops, acceptance order */
 	uint32_t nstops;
@@ -158,6 +175,11 @@ struct gv_book {
 	uint64_t rejects[GV_REJ_MAX];    /* by reason */
 	uint64_t cancels[GV_CXL_MAX];    /* by reason */
 	uint64_t nevents;         /* events produced, for gv_book_apply */
+	/* offload (not state: the book is the same whichever backend runs) */
+	struct gv_off_ev *off_lv; /* MATCH results, GV_OFFLOAD_DEPTH_MAX */
+	uint64_t off_matches, off_faults, off_fallbacks;
+	char off_why[160];
+	char off_name[32], off_inner[32], off_device[64]; /* p.offload... */
 };
 
 #endif /* GV_BOOK_PVT_H */

@@ -38,6 +38,7 @@
  * gv_config_parse does.
  */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -54,6 +55,8 @@
 
 #define REQUIRED UINT64_MAX /* as a field's default: it must be present */
 #define ORDERS_PER_SHARD_DEFAULT (1u << 20)
+#define OFFLOAD_DEPTH_DEFAULT 64u
+#define OFFLOAD_DEPTH_MAX 256u     /* GV_OFFLOAD_DEPTH_MAX (offload/) */
 #define RESEND_HISTORY_MIN 1024u
 #define PORT_NAME_MAX 63
 #define DECIMAL_SCALE_MAX 18
@@ -88,8 +91,13 @@ static const char *const root_keys[] = { "engine", "instruments",
 	                                 "sessions", NULL };
 static const char *const engine_keys[] = {
 	"end_of_day", "orders_per_shard", "resend_history", "shards", "ports",
-	"order_entry", "market_data", NULL,
+	"order_entry", "market_data", "offload", NULL,
 };
+static const char *const offload_keys[] = { "backend", "depth", "device",
+	                                    NULL };
+/* What engine.offload.backend may say (the registry lives in offload/). */
+static const char *const offload_backends[] = { "none", "auto", "sw",
+	                                        "fpga-sim", "fpga", NULL };
 static const char *const shard_keys[] = { "id", "lcore", NULL };
 static const char *const endpoint_keys[] = { "address", "port", NULL };
 static const char *const instrument_keys[] = {
@@ -933,6 +941,59 @@ static int read_ports(struct ctx *c, const config_setting_t *engine)
 	return 0;
 }
 
+/* "vvvv:dddd", hex: a PCI vendor and device id. */
+static bool pci_id_ok(const char *s)
+{
+	unsigned i;
+
+	if (strlen(s) != 9 || s[4] != ':')
+		return false;
+	for (i = 0; i < 9; i++)
+		if (i != 4 && !isxdigit((unsigned char)s[i]))
+			return false;
+	return true;
+}
+
+static int read_offload(struct ctx *c, const config_setting_t *engine)
+{
+	struct gv_offload_config *o = &c->cfg->engine.offload;
+	const config_setting_t *g, *s;
+	unsigned i;
+	int rc;
+
+	strcpy(o->backend, "none");
+	o->depth = OFFLOAD_DEPTH_DEFAULT;
+	rc = get_group(c, engine, "offload", false, offload_keys, &g);
+	if (rc != 0 || g == NULL)
+		return rc;
+	rc = get_string(c, g, "backend", false, &s);
+	if (rc == 0 && s != NULL) {
+		const char *v = config_setting_get_string(s);
+
+		for (i = 0; offload_backends[i] != NULL; i++)
+			if (strcmp(v, offload_backends[i]) == 0)
+				break;
+		if (offload_backends[i] == NULL)
+			return fail(c, s, NULL, "unknown backend \"%s\" (none, "
+			            "auto, sw, fpga-sim or fpga)", v);
+		strcpy(o->backend, v);
+	}
+	if (rc == 0)
+		rc = get_u32_range(c, g, "depth", 1, OFFLOAD_DEPTH_MAX,
+		                   OFFLOAD_DEPTH_DEFAULT, &o->depth);
+	if (rc == 0)
+		rc = get_string(c, g, "device", false, &s);
+	if (rc == 0 && s != NULL) {
+		const char *v = config_setting_get_string(s);
+
+		if (!pci_id_ok(v))
+			return fail(c, s, NULL, "must be \"vendor:device\" in "
+			            "hex, e.g. \"1234:5678\", got \"%s\"", v);
+		strcpy(o->device, v);
+	}
+	return rc;
+}
+
 static int read_engine(struct ctx *c, const config_setting_t *root)
 {
 	struct gv_engine_config *e = &c->cfg->engine;
@@ -963,6 +1024,8 @@ static int read_engine(struct ctx *c, const config_setting_t *root)
 		rc = get_endpoint(c, g, "order_entry", &e->order_entry);
 	if (rc == 0)
 		rc = get_endpoint(c, g, "market_data", &e->market_data);
+	if (rc == 0)
+		rc = read_offload(c, g);
 	return rc;
 }
 
@@ -1437,7 +1500,11 @@ static void dump_engine(const struct gv_engine_config *e, FILE *out)
 	fputs(" );\n", out);
 	dump_endpoint(out, "order_entry", &e->order_entry);
 	dump_endpoint(out, "market_data", &e->market_data);
-	fputs("};\n", out);
+	fprintf(out, "  offload = { backend = \"%s\"; depth = %u;",
+	        e->offload.backend, e->offload.depth);
+	if (e->offload.device[0] != '\0')
+		fprintf(out, " device = \"%s\";", e->offload.device);
+	fputs(" };\n};\n", out);
 }
 
 static void dump_instrument(const struct gv_instrument_config *in,

@@ -74,6 +74,13 @@ struct gv_endpoint {
 	uint16_t port;
 };
 
+/* engine.offload: the price-level matching offload (docs/offload.md). */
+struct gv_offload_config {
+	char backend[16];                 /* none|auto|sw|fpga-sim|fpga */
+	uint32_t depth;                   /* levels per side; default 64 */
+	char device[16];                  /* fpga: "vendor:device" (hex) */
+};
+
 struct gv_engine_config {
 	int32_t end_of_day_s;             /* seconds after 00:00 UTC; -1 = none */
 	uint32_t orders_per_shard;        /* order pool size; default 1<<20 */
@@ -85,6 +92,7 @@ struct gv_engine_config {
 	struct gv_endpoint order_entry;   /* gavel's GOE/1 address and port */
 	struct gv_endpoint market_data;   /* MoldUDP64 destination (shard 0;
 	                                     shard k sends to port + k) */
+	struct gv_offload_config offload; /* default: backend "none" */
 };
 
 struct gv_config {

@@ -446,7 +446,7 @@ static json_t *shard_json(const struct gv_ctl_shard *sh)
 		n += sh->lat_count[b];
 	return json_pack(
 		"{s:I,s:I,s:b,s:o,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,"
-		"s:I,s:o,s:o,s:o,s:I,s:f}",
+		"s:I,s:I,s:I,s:o,s:o,s:o,s:I,s:f}",
 		"id", (json_int_t)sh->id, "lcore", (json_int_t)sh->lcore,
 		"polling", (int)sh->polling,
 		"offload", jstr(sh->offload, sizeof(sh->offload)),
@@ -459,6 +459,8 @@ static json_t *shard_json(const struct gv_ctl_shard *sh)
 		"ring_waits", ji(sh->ring_waits), "drops", ji(sh->drops),
 		"offload_ops", ji(sh->offload_ops),
 		"offload_faults", ji(sh->offload_faults),
+		"offload_matches", ji(sh->offload_matches),
+		"offload_fallbacks", ji(sh->offload_fallbacks),
 		"rejects", coded_json(sh->rejects, GV_CTL_REASONS,
 		                      gv_ctl_reject_name),
 		"cancels", coded_json(sh->cancels, GV_CTL_REASONS,

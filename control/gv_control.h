@@ -89,6 +89,7 @@ struct gv_ctl_shard {
 	uint64_t ring_waits;          /* packets that waited on a full ring */
 	uint64_t drops;               /* frames dropped (all reasons) */
 	uint64_t offload_ops, offload_faults;
+	uint64_t offload_matches, offload_fallbacks;
 	uint32_t sessions_logged_in;
 	uint32_t live_orders;
 };

@@ -282,6 +282,7 @@ static void fill_latency(const struct dp_ctx *ctx, struct gv_ctl_shard *cs)
 static void fill_shard(const struct dp_ctx *ctx, const struct dp_shard *s,
                        struct gv_ctl_shard *cs)
 {
+	struct gv_book_offload_info oi;
 	const struct gv_book *b;
 	unsigned r, t;
 
@@ -290,7 +291,8 @@ static void fill_shard(const struct dp_ctx *ctx, const struct dp_shard *s,
 	cs->lcore = ctx->layout == DP_LAYOUT_PIPELINE ? s->lcore
 	                                              : rte_get_main_lcore();
 	cs->polling = rte_rdtsc() - s->poll_tsc < ctx->tsc_hz;
-	snprintf(cs->offload, sizeof(cs->offload), "none");
+	snprintf(cs->offload, sizeof(cs->offload), "%s",
+	         s->sh != NULL ? "" : ctx->cfg->engine.offload.backend);
 	cs->ring_size = s->rx_ring ? rte_ring_get_capacity(s->rx_ring) : 0;
 	cs->ring_used = s->rx_ring ? rte_ring_count(s->rx_ring) : 0;
 	cs->ring_waits = ctx->cnt[DP_RING_FULL_WAITS];
@@ -298,6 +300,12 @@ static void fill_shard(const struct dp_ctx *ctx, const struct dp_shard *s,
 	if (s->sh == NULL)
 		return;
 	b = gv_shard_book(s->sh);
+	gv_book_offload_info(b, &oi);
+	snprintf(cs->offload, sizeof(cs->offload), "%s", oi.backend);
+	cs->offload_ops = oi.ops;
+	cs->offload_matches = oi.matches;
+	cs->offload_faults = oi.faults;
+	cs->offload_fallbacks = oi.fallbacks;
 	cs->orders = gv_shard_counter(s->sh, GV_SH_MSGS_IN);
 	cs->trades = gv_book_counter(b, GV_CNT_FILLS);
 	cs->volume = gv_book_counter(b, GV_CNT_VOLUME);

@@ -276,6 +276,30 @@ static void print_reasons(const struct dp_ctx *ctx, int kind)
 	printf("%s\n", any ? ")" : "");
 }
 
+/* The offload, summed over shards; "backend" is shard 0's (or "mixed"). */
+static void print_offload(const struct dp_ctx *ctx)
+{
+	struct gv_book_offload_info t = { .backend = "none" }, oi;
+	uint32_t i;
+
+	for (i = 0; i < ctx->nshards; i++) {
+		if (ctx->shards[i].sh == NULL)
+			continue;
+		gv_book_offload_info(gv_shard_book(ctx->shards[i].sh), &oi);
+		if (i == 0)
+			memcpy(t.backend, oi.backend, sizeof(t.backend));
+		else if (strcmp(t.backend, oi.backend) != 0)
+			snprintf(t.backend, sizeof(t.backend), "mixed");
+		t.matches += oi.matches;
+		t.ops += oi.ops;
+		t.faults += oi.faults;
+		t.fallbacks += oi.fallbacks;
+	}
+	printf("  offload: %s, %" PRIu64 " matches planned, %" PRIu64
+	       " commands, %" PRIu64 " faults, %" PRIu64 " fallbacks to sw\n",
+	       t.backend, t.matches, t.ops, t.faults, t.fallbacks);
+}
+
 static double ns_of(const struct dp_ctx *ctx, uint64_t cyc)
 {
 	return (double)cyc * 1e9 / (double)ctx->tsc_hz;
@@ -306,6 +330,7 @@ void dp_summary(const struct dp_ctx *ctx)
 	       sum_book(ctx, 0, GV_CNT_ACCEPTED));
 	printf("  fills:   %" PRIu64 " (volume %" PRIu64 " lots)\n",
 	       sum_book(ctx, 0, GV_CNT_FILLS), sum_book(ctx, 0, GV_CNT_VOLUME));
+	print_offload(ctx);
 	printf("  rejects: %" PRIu64, sum_book(ctx, 0, GV_CNT_REJECTED));
 	print_reasons(ctx, 1);
 	printf("  cancels: %" PRIu64, sum_book(ctx, 0, GV_CNT_CANCELLED));

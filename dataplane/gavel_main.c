@@ -5,7 +5,8 @@
  * a summary.
  *
  *   gavel [EAL options] -- --config FILE [--layout rtc|pipeline] [--replay]
- *         [--duration SEC]
+ *         [--duration SEC] [--offload=auto|sw|fpga-sim|fpga|none]
+ *         [--offload-depth N]
  *   gavel                  the embedded default: replay the bundled capture
  *                          through net_pcap (no NIC, no hugepages)
  */
@@ -45,6 +46,8 @@ struct opts {
 	uint16_t control_port;
 	const char *token_file;
 	bool standby;
+	const char *offload;          /* overrides engine.offload.backend */
+	uint32_t offload_depth;       /* ... and .depth; 0: the config's */
 };
 
 static volatile bool g_stop;
@@ -61,6 +64,8 @@ static void usage(FILE *f)
 	        "[--layout rtc|pipeline] [--replay] [--duration SEC]\n"
 	        "         [--control ADDR:PORT | --no-control] "
 	        "[--control-token FILE] [--standby]\n"
+	        "         [--offload=auto|sw|fpga-sim|fpga|none] "
+	        "[--offload-depth N]\n"
 	        "       gavel   (no arguments: replay the bundled demo capture)\n"
 	        "The control plane (REST) listens on 127.0.0.1:8080 unless "
 	        "--no-control;\nin a replay it is off unless --control is "
@@ -97,6 +102,8 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "no-control", no_argument, NULL, 'N' },
 		{ "control-token", required_argument, NULL, 'T' },
 		{ "standby", no_argument, NULL, 'S' },
+		{ "offload", required_argument, NULL, 'O' },
+		{ "offload-depth", required_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -136,6 +143,14 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case 'S':
 			o->standby = true;
 			break;
+		case 'O':
+			o->offload = optarg;
+			break;
+		case 'D':
+			o->offload_depth = (uint32_t)strtoul(optarg, NULL, 10);
+			if (o->offload_depth == 0)
+				return -1;
+			break;
 		case 'h':
 			usage(stdout);
 			exit(0);
@@ -167,6 +182,51 @@ static char **demo_argv(int *argc)
 	       "gavel: config %s, output %s\n", GV_DEMO_PCAP, GV_DEMO_CONFIG,
 	       DEMO_OUT);
 	return av;
+}
+
+/*
+ * The offload, chosen before any shard starts: --offload overrides the
+ * config; one trial instance proves the backend works here (each
+ * instrument gets its own when its shard starts), so a missing card or
+ * simulator is a clear start-up error, not a failure in a shard.
+ */
+static int check_offload(struct gv_config *cfg, const struct opts *o)
+{
+	struct gv_offload_config *oc = &cfg->engine.offload;
+	struct gv_offload_params p;
+	struct gv_offload *off;
+	char why[256];
+
+	if (o->offload != NULL) {
+		if (strlen(o->offload) >= sizeof(oc->backend)) {
+			fprintf(stderr, "gavel: --offload %s: no such backend\n",
+			        o->offload);
+			return -EINVAL;
+		}
+		strcpy(oc->backend, o->offload);
+	}
+	if (o->offload_depth != 0)
+		oc->depth = o->offload_depth;
+	if (oc->backend[0] == '\0' || strcmp(oc->backend, "none") == 0) {
+		printf("gavel: offload: none (the book walks its own levels)\n");
+		return 0;
+	}
+	p = (struct gv_offload_params){
+		.depth = oc->depth,
+		.device = oc->device[0] != '\0' ? oc->device : NULL,
+	};
+	off = gv_offload_create(oc->backend, &p, why, sizeof(why));
+	if (off == NULL) {
+		fprintf(stderr, "gavel: offload %s: %s\n", oc->backend,
+		        why[0] != '\0' ? why : gv_strerror(gv_errno));
+		return -gv_errno;
+	}
+	printf("gavel: offload: %s (backend %s, %u levels per side, "
+	       "fallback sw)\n", oc->backend, off->ops->name, oc->depth);
+	/* "auto" resolved: every instrument gets the same backend. */
+	snprintf(oc->backend, sizeof(oc->backend), "%s", off->ops->name);
+	gv_offload_free(off);
+	return 0;
 }
 
 static int start_control(struct dp_ctx *ctx, const struct opts *o,
@@ -219,6 +279,11 @@ int main(int argc, char **argv)
 	if (cfg == NULL) {
 		fprintf(stderr, "gavel: %s\n", err);
 		rte_eal_cleanup();
+		return 1;
+	}
+	if (check_offload(cfg, &o) != 0) {
+		rte_eal_cleanup();
+		gv_config_free(cfg);
 		return 1;
 	}
 	gv_clock_init(0);

@@ -1049,6 +1049,12 @@ static int shard_alloc(struct gv_shard *sh, const struct gv_config *cfg)
 		.max_instruments = GV_MAX(ni, 1u),
 		.max_level_pages = GV_MIN(GV_MAX(LEVEL_PAGES_MIN, opsh / 16),
 		                          GV_ORDERS_PER_SHARD_MAX),
+		.offload = cfg->engine.offload.backend,
+		.offload_params = {
+			.depth = cfg->engine.offload.depth,
+			.device = cfg->engine.offload.device[0] != '\0'
+			                  ? cfg->engine.offload.device : NULL,
+		},
 	};
 	size_t nss = GV_MAX(ns, 1u);
 

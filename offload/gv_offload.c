@@ -290,6 +290,34 @@ static int match_submit(struct gv_offload *o, const struct gv_off_cmd *c,
 	return -ETIMEDOUT;
 }
 
+int gv_offload_submit(struct gv_offload *o, struct gv_off_cmd *c, uint32_t n)
+{
+	uint32_t budget = MATCH_POLL_MAX, i;
+	int rc;
+
+	if (o == NULL || (c == NULL && n > 0))
+		return -EINVAL;
+	if (o->ops->submit_burst == NULL ||
+	    !(o->ops->caps & GV_OFF_CAP_LEVELS))
+		return -ENOTSUP;
+	for (i = 0; i < n; i++)
+		c[i].tag = (uint32_t)(o->submitted + i);
+	while (n > 0) {
+		rc = o->ops->submit_burst(o->ctx, c, n);
+		if (rc < 0) {
+			o->errors++;
+			return rc;
+		}
+		GV_VERIFY((uint32_t)rc <= n);
+		o->submitted += (uint32_t)rc;
+		c += rc;
+		n -= (uint32_t)rc;
+		if (rc == 0 && budget-- == 0)
+			return -ETIMEDOUT;
+	}
+	return 0;
+}
+
 int gv_offload_match(struct gv_offload *o, uint8_t side, uint32_t limit,
                      uint32_t qty, struct gv_off_ev *lv, uint32_t maxlv,
                      uint32_t *nlv, uint32_t *remainder, bool *beyond)

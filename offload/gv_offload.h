@@ -160,6 +160,16 @@ uint32_t gv_offload_count(void);
 const struct gv_offload_ops *gv_offload_at(uint32_t i);
 
 /*
+ * Queue `n` mirror commands (SET/ADD/REDUCE/CLEAR), all of them: a backend
+ * that takes fewer is retried a bounded number of times (a hardware queue
+ * drains on its own). Tags are the running submit count. The commands'
+ * ERROR results, if any, surface at the next gv_offload_match().
+ * Returns 0 or -errno (-ETIMEDOUT: the queue never drained; a backend
+ * error). Any error means the mirror is lost: re-seed or fall back.
+ */
+int gv_offload_submit(struct gv_offload *o, struct gv_off_cmd *c, uint32_t n);
+
+/*
  * Convenience for the host: run one MATCH to completion (submit, poll
  * until DONE) and return the crossed levels in `lv` (price, qty), their
  * count in *nlv, the remainder and `beyond`. Returns 0 or -errno (a

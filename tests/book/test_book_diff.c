@@ -23,10 +23,22 @@
  * printed; with 100000 steps or more every event type, reject reason and
  * cancel reason must have occurred, so the test cannot pass vacuously.
  *
+ * With --offload NAME (sw, fpga-sim, fault, liar, auto) the engine's
+ * matching step goes through that offload backend (--depth levels per
+ * side, 8 by default so that matches often run past the mirror); the
+ * twin stays without offload, so "same event bytes, same hash" then
+ * proves that results do not depend on the backend. --fail-at N
+ * [--fail-forever] [--inner NAME] set up the fault backend; "liar",
+ * defined here, wraps sw and corrupts one answer in 40 (a level's
+ * quantity, a dropped level, a wrong remainder or `beyond`): the book
+ * must notice, fall back and still agree with the model (--lie K: the
+ * first instrument's lie; the others take the next ones).
+ *
  * The engine is given enough pages of price levels for every price of
  * every book (max_level_pages below), so its level-page CAPACITY rule,
  * which the model leaves out, never applies.
  */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -44,6 +56,8 @@
 #define MAX_LV    4096
 
 static uint64_t g_steps = 100000;
+static const char *g_offload;
+static struct gv_offload_params g_offp = { .depth = 8 };
 static uint64_t g_seed;
 static bool g_seed_set;
 static bool g_trace;
@@ -536,6 +550,89 @@ static void assert_coverage(const struct world *w)
 	CU_ASSERT(w->st.band_stop > 0);
 }
 
+/* ---- "liar": an offload backend that gives wrong answers ---------------- */
+
+struct liar {
+	struct gv_offload *sw;
+	uint64_t matches;         /* DONEs seen */
+	bool lying;               /* corrupting the current match */
+	uint32_t how;
+};
+
+static size_t liar_ctx_size(const struct gv_offload_params *p)
+{
+	(void)p;
+	return sizeof(struct liar);
+}
+
+static uint32_t g_lie;            /* --lie K: the first instance's lie */
+
+static int liar_init(void *ctx, const struct gv_offload_params *p)
+{
+	static uint32_t instances;
+	struct liar *l = ctx;
+
+	l->how = g_lie + instances++;    /* each instrument its own lie */
+
+	l->sw = gv_offload_create("sw", p, NULL, 0);
+	return l->sw != NULL ? 0 : -ENOMEM;
+}
+
+static void liar_fini(void *ctx)
+{
+	gv_offload_free(((struct liar *)ctx)->sw);
+}
+
+static int liar_submit(void *ctx, const struct gv_off_cmd *c, uint32_t n)
+{
+	struct liar *l = ctx;
+
+	return l->sw->ops->submit_burst(l->sw->ctx, c, n);
+}
+
+/* One match in 40 gets the instance's lie (one of four). */
+static int liar_poll(void *ctx, struct gv_off_ev *ev, uint32_t n)
+{
+	struct liar *l = ctx;
+	int rc = l->sw->ops->poll_burst(l->sw->ctx, ev, n), i, k = 0;
+
+	for (i = 0; i < rc; i++) {
+		struct gv_off_ev e = ev[i];
+
+		l->lying = l->lying || (l->matches % 40 == 39);
+		if (l->lying && e.type == GV_OFF_EV_LEVEL) {
+			if (l->how % 4 == 0 && e.qty > 1)
+				e.qty--;
+			else if (l->how % 4 == 1)
+				continue;            /* drop the level */
+		}
+		if (e.type == GV_OFF_EV_DONE) {
+			if (l->lying && l->how % 4 == 2)
+				e.qty++;
+			else if (l->lying && l->how % 4 == 3)
+				e.beyond = 0;
+			l->lying = false;
+			l->matches++;
+		}
+		ev[k++] = e;
+	}
+	return rc < 0 ? rc : k;
+}
+
+static const struct gv_offload_ops liar_ops = {
+	.abi = GV_OFFLOAD_ABI,
+	.name = "liar",
+	.prio = -1,                  /* never picked by "auto" */
+	.caps = GV_OFF_CAP_MATCH | GV_OFF_CAP_LEVELS,
+	.ctx_size = liar_ctx_size,
+	.init = liar_init,
+	.fini = liar_fini,
+	.submit_burst = liar_submit,
+	.poll_burst = liar_poll,
+};
+
+GV_OFFLOAD_REGISTER(liar_ops)
+
 /* ---- set-up ----------------------------------------------------------- */
 
 static void setup_instruments(struct world *w)
@@ -603,19 +700,26 @@ static bool setup(struct world *w)
 	for (i = 0; i < N_INS; i++)
 		pages += 2 * (uint32_t)(w->ins[i].max_price_ticks / 64 + 2);
 	bp.max_level_pages = pages;
-	w->eng = gv_book_create(&bp);
 	w->twin = gv_book_create(&bp);
+	bp.offload = g_offload;
+	bp.offload_params = g_offp;
+	w->eng = gv_book_create(&bp);
 	w->ref = ref_book_create(&bp);
 	CU_ASSERT_FATAL(w->eng != NULL && w->twin != NULL && w->ref != NULL);
 	for (i = 0; i < N_INS; i++) {
 		int rc = gv_book_add_instrument(w->eng, &w->ins[i]);
 
+		if (rc == -ENODEV) {
+			printf("offload %s: %s: skipped\n", g_offload,
+			       gv_book_offload_why(w->eng));
+			exit(77);
+		}
 		CU_ASSERT_FATAL(gv_book_add_instrument(w->twin, &w->ins[i]) ==
 		                rc);
 
 		if (rc != 0)
-			printf("gv_book_add_instrument(%u): %d\n",
-			       w->ins[i].id, rc);
+			printf("gv_book_add_instrument(%u): %d (%s)\n",
+			       w->ins[i].id, rc, gv_book_offload_why(w->eng));
 		CU_ASSERT_FATAL(rc == 0);
 		CU_ASSERT_FATAL(ref_book_add_instrument(w->ref, &w->ins[i]) ==
 		                0);
@@ -1159,6 +1263,29 @@ static bool one_step(struct world *w)
 	return true;
 }
 
+/* The offload was used, and failed over exactly when it had to. */
+static void check_offload(const struct world *w)
+{
+	struct gv_book_offload_info info;
+	bool faulty = g_offp.fail_at != 0 || strcmp(g_offload, "liar") == 0;
+
+	gv_book_offload_info(w->eng, &info);
+	printf("offload %s (depth %u): now %s, %" PRIu64 " matches, %" PRIu64
+	       " commands, %" PRIu64 " faults, %" PRIu64 " fallbacks\n",
+	       g_offload, g_offp.depth, info.backend, info.matches, info.ops,
+	       info.faults, info.fallbacks);
+	CU_ASSERT(info.matches > 0);
+	CU_ASSERT(info.ops > info.matches);
+	if (faulty) {
+		CU_ASSERT(info.faults > 0 && info.fallbacks > 0);
+		CU_ASSERT(strcmp(info.backend, "sw") == 0 ||
+		          strcmp(info.backend, "mixed") == 0);
+	} else if (strcmp(g_offload, "auto") != 0) {
+		CU_ASSERT(info.faults == 0 && info.fallbacks == 0);
+		CU_ASSERT(strcmp(info.backend, g_offload) == 0);
+	}
+}
+
 static void test_differential(void)
 {
 	static struct world w;
@@ -1184,6 +1311,8 @@ static void test_differential(void)
 	print_summary(&w);
 	if (ok && g_steps >= 100000)
 		assert_coverage(&w);
+	if (g_offload != NULL)
+		check_offload(&w);
 	gv_book_free(w.eng);
 	gv_book_free(w.twin);
 	ref_book_free(w.ref);
@@ -1208,9 +1337,23 @@ int main(int argc, char **argv)
 			g_seed_set = true;
 		} else if (strcmp(argv[i], "--trace") == 0) {
 			g_trace = true;
+		} else if (strcmp(argv[i], "--offload") == 0 && i + 1 < argc) {
+			g_offload = argv[++i];
+		} else if (strcmp(argv[i], "--depth") == 0 && i + 1 < argc) {
+			g_offp.depth = (uint32_t)strtoul(argv[++i], NULL, 0);
+		} else if (strcmp(argv[i], "--fail-at") == 0 && i + 1 < argc) {
+			g_offp.fail_at = strtoull(argv[++i], NULL, 0);
+		} else if (strcmp(argv[i], "--lie") == 0 && i + 1 < argc) {
+			g_lie = (uint32_t)strtoul(argv[++i], NULL, 0);
+		} else if (strcmp(argv[i], "--fail-forever") == 0) {
+			g_offp.fail_forever = true;
+		} else if (strcmp(argv[i], "--inner") == 0 && i + 1 < argc) {
+			g_offp.inner = argv[++i];
 		} else {
 			fprintf(stderr, "usage: %s [--steps N] [--seed S] "
-			        "[--trace]\n", argv[0]);
+			        "[--trace] [--offload NAME [--depth D] "
+			        "[--fail-at N [--fail-forever] "
+			        "[--inner NAME]] [--lie K]]\n", argv[0]);
 			return 2;
 		}
 	}

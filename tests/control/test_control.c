@@ -135,6 +135,8 @@ static void fill_shard(struct gv_ctl_shard *sh, uint32_t i)
 	sh->drops = 4 + i;
 	sh->offload_ops = 999 + i;
 	sh->offload_faults = i;
+	sh->offload_matches = 500 + i;
+	sh->offload_fallbacks = i;
 	sh->sessions_logged_in = 2;
 	sh->live_orders = 50 + i;
 }
@@ -753,7 +755,8 @@ static const char *const required_families[] = {
 	"gavel_frames_dropped_total", "gavel_port_rx_packets_total",
 	"gavel_port_tx_packets_total", "gavel_port_missed_packets_total",
 	"gavel_port_link_up", "gavel_offload_ops_total",
-	"gavel_offload_faults_total", "gavel_sessions_logged_in",
+	"gavel_offload_faults_total", "gavel_offload_matches_total",
+	"gavel_offload_fallbacks_total", "gavel_sessions_logged_in",
 	"gavel_role", "gavel_role_primary", "gavel_epoch",
 	"gavel_uptime_seconds", "gavel_instrument_halted",
 	"gavel_last_price_ticks",
@@ -1063,6 +1066,8 @@ static void test_shards(void)
 	CU_ASSERT_EQUAL(jget_int(s, "ring_size"), 1024);
 	CU_ASSERT_EQUAL(jget_int(s, "drops"), 5);
 	CU_ASSERT_EQUAL(jget_int(s, "offload_faults"), 1);
+	CU_ASSERT_EQUAL(jget_int(s, "offload_matches"), 501);
+	CU_ASSERT_EQUAL(jget_int(s, "offload_fallbacks"), 1);
 	CU_ASSERT_EQUAL(jget_int(s, "latency_count"), 136 + 16);
 	o = json_object_get(s, "rejects");
 	CU_ASSERT_EQUAL(json_object_size(o), 18);
@@ -1536,6 +1541,10 @@ static void check_metric_values(const struct expo *e)
 	                1);
 	CU_ASSERT_EQUAL(val(e, "gavel_offload_ops_total", "shard=\"1\""), 1000);
 	CU_ASSERT_EQUAL(val(e, "gavel_offload_faults_total", "shard=\"1\""), 1);
+	CU_ASSERT_EQUAL(val(e, "gavel_offload_matches_total", "shard=\"1\""),
+	                501);
+	CU_ASSERT_EQUAL(val(e, "gavel_offload_fallbacks_total",
+	                    "shard=\"1\""), 1);
 	CU_ASSERT_EQUAL(val(e, "gavel_offload_backend",
 	                    "shard=\"1\",backend=\"verilator\""), 1);
 	CU_ASSERT_EQUAL(val(e, "gavel_sessions_logged_in", "shard=\"0\""), 2);

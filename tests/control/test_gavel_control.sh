@@ -95,6 +95,8 @@ expect "GET /health/ready" 200 GET /health/ready
 expect "GET /metrics" 200 GET /metrics "" matching_engine_orders_processed_total
 grep -q 'matching_engine_orderbook_depth{' body.json && ok "depth gauge" || bad "depth gauge"
 expect "GET /v1/shards" 200 GET /v1/shards "" '"id":0'
+grep -q '"offload":"sw"' body.json && ok "shard 0 on the sw offload" ||
+	bad "shard 0 on the sw offload ($(head -c 300 body.json))"
 expect "GET /v1/instruments" 200 GET /v1/instruments "" BTCUSD
 expect "GET /v1/sessions" 200 GET /v1/sessions "" '"logged_in":true'
 grep -q key body.json && bad "sessions expose keys" || ok "no keys in /v1/sessions"
