@@ -291,6 +291,9 @@ static void test_defaults(void)
 	CU_ASSERT_EQUAL(cfg->engine.n_ports, 0);
 	CU_ASSERT_EQUAL(cfg->engine.order_entry.family, 0);
 	CU_ASSERT_EQUAL(cfg->engine.market_data.family, 0);
+	CU_ASSERT_STRING_EQUAL(cfg->engine.offload.backend, "none");
+	CU_ASSERT_EQUAL(cfg->engine.offload.depth, 64);
+	CU_ASSERT_STRING_EQUAL(cfg->engine.offload.device, "");
 	in = &cfg->instruments[0];
 	CU_ASSERT_EQUAL(in->min_qty_lots, 1);
 	CU_ASSERT_EQUAL(in->max_notional, 0);
@@ -1071,6 +1074,44 @@ static void test_endpoints(void)
 	           "address: ", "is not an IPv4");
 }
 
+static void test_offload(void)
+{
+	struct gv_config *cfg;
+
+	cfg = PARSE_OK(CONF_E("offload = { backend = \"fpga\"; depth = 16; "
+	                      "device = \"10ee:903F\"; };"));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(cfg);
+	CU_ASSERT_STRING_EQUAL(cfg->engine.offload.backend, "fpga");
+	CU_ASSERT_EQUAL(cfg->engine.offload.depth, 16);
+	CU_ASSERT_STRING_EQUAL(cfg->engine.offload.device, "10ee:903F");
+	gv_config_free(cfg);
+	cfg = PARSE_OK(CONF_E("offload = { backend = \"auto\"; };"));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(cfg);
+	CU_ASSERT_STRING_EQUAL(cfg->engine.offload.backend, "auto");
+	CU_ASSERT_EQUAL(cfg->engine.offload.depth, 64);
+	gv_config_free(cfg);
+	EXPECT_ERR(CONF_E("offload = { backend = \"gpu\"; };"),
+	           "t.conf:1: engine.offload.backend: unknown backend \"gpu\" "
+	           "(none, auto, sw, fpga-sim or fpga)", NULL);
+	EXPECT_ERR(CONF_E("offload = { backend = 1; };"),
+	           "t.conf:1: engine.offload.backend: must be a string", NULL);
+	EXPECT_ERR(CONF_E("offload = { depth = 0; };"),
+	           "t.conf:1: engine.offload.depth: must be between 1 and 256",
+	           NULL);
+	EXPECT_ERR(CONF_E("offload = { depth = 257; };"),
+	           "t.conf:1: engine.offload.depth: must be between 1 and 256",
+	           NULL);
+	EXPECT_ERR(CONF_E("offload = { device = \"1234-5678\"; };"),
+	           "t.conf:1: engine.offload.device: must be \"vendor:device\"",
+	           NULL);
+	EXPECT_ERR(CONF_E("offload = { device = \"12345:678\"; };"),
+	           "t.conf:1: engine.offload.device: must be", NULL);
+	EXPECT_ERR(CONF_E("offload = { backend = \"sw\"; lanes = 2; };"),
+	           "t.conf:1: engine.offload.lanes: ", NULL);
+	EXPECT_ERR(CONF_E("offload = \"sw\";"),
+	           "t.conf:1: engine.offload: must be a group", NULL);
+}
+
 static void test_end_of_day(void)
 {
 	static const struct { const char *text; int32_t s; } cases[] = {
@@ -1404,6 +1445,7 @@ static const struct gv_test tests[] = {
 	GV_TEST(test_stp),
 	GV_TEST(test_rates),
 	GV_TEST(test_ports),
+	GV_TEST(test_offload),
 	GV_TEST(test_prefix_contains),
 	GV_TEST(test_lookups),
 	GV_TEST(test_dump_round_trip),
