@@ -9,7 +9,9 @@
  * book. Oracles, on every input:
  *  - everything the shard emits must decode (GOE/1 replies, MoldUDP64/ITCH);
  *  - gv_book_check() must pass after every datagram;
- *  - a second shard fed the same input must end in the same state hash.
+ *  - a second shard fed the same input must end in the same state hash;
+ *  - the matching step goes through the "sw" offload (depth 4), which
+ *    must never be found at fault (the book's mirror bookkeeping).
  *
  * Input: records of [op][len lo][len hi][len bytes] (len taken modulo
  * 1473, cut to what is left). op bits 0-1: session (0 = an
@@ -35,7 +37,8 @@ static const char conf_text[] =
 	"  end_of_day = \"21:00\";\n"
 	"  shards = ( { id = 0; lcore = 1; } );\n"
 	"  order_entry = { address = \"10.0.0.1\"; port = 9000; };\n"
-	"  market_data = { address = \"239.1.1.1\"; port = 26400; }; };\n"
+	"  market_data = { address = \"239.1.1.1\"; port = 26400; };\n"
+	"  offload = { backend = \"sw\"; depth = 4; }; };\n"
 	"instruments = (\n"
 	"  { id = 1; symbol = \"FZA\"; tick_size = \"1\"; lot_size = \"1\";\n"
 	"    max_qty = 1000; max_price = 2000; price_band_bps = 2000;\n"
@@ -136,6 +139,7 @@ static uint64_t run(const uint8_t *d, size_t n)
 	struct gv_shard *sh = gv_shard_create(g_cfg, 0, &out, T0);
 	uint64_t now = T0, seq[4] = { 0, 1, 1, 1 }, h;
 	uint8_t buf[GV_DGRAM_MAX];
+	struct gv_book_offload_info oi;
 	char why[256];
 
 	if (sh == NULL)
@@ -176,6 +180,15 @@ static uint64_t run(const uint8_t *d, size_t n)
 			fprintf(stderr, "book invariant: %s\n", why);
 			abort();
 		}
+	}
+	/* The matching step went through the sw offload (depth 4: matches
+	 * often run past the mirror), which never gives a wrong answer: a
+	 * fault means the book's mirror bookkeeping lost a level change. */
+	gv_book_offload_info(gv_shard_book(sh), &oi);
+	if (oi.faults != 0 || strcmp(oi.backend, "sw") != 0) {
+		fprintf(stderr, "offload: %s, %llu faults\n", oi.backend,
+		        (unsigned long long)oi.faults);
+		abort();
 	}
 	h = gv_shard_hash(sh);
 	gv_shard_close(sh, now);

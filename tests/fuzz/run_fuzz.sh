@@ -54,7 +54,8 @@ goe)
 shard)
 	src="$root/tests/fuzz/fuzz_shard.c $root/dataplane/gv_goe.c
 	     $root/dataplane/gv_itch.c $root/dataplane/gv_shard.c
-	     $root/book/gv_book.c $root/common/gv_errno.c
+	     $root/book/gv_book.c $root/offload/gv_offload.c
+	     $root/offload/gv_off_sw.c $root/common/gv_errno.c
 	     $root/common/gv_pool.c $root/common/gv_clock.c
 	     $root/common/gv_config.c"
 	libs="$sodium -lconfig" ;;
@@ -68,7 +69,7 @@ esac
 	-D_GNU_SOURCE -DGV_DEBUG_ASSERTS=1 -std=gnu11 \
 	-Wall -Wextra -Wpedantic -Werror -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes -Wformat=2 -Wvla -Wno-unused-parameter \
-	-I"$root/common" -I"$root/book" -I"$root/dataplane" \
+	-I"$root/common" -I"$root/book" -I"$root/dataplane" -I"$root/offload" \
 	$src -o "$out/fuzz_$target" $libs || exit 1
 
 # libFuzzer adds what it finds to its first corpus directory: use a copy.
