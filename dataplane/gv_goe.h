@@ -6,7 +6,8 @@
  *
  * Pure C, no DPDK: the dataplane, the tools, the fuzzer and the tests all
  * use this one codec. All integers are little-endian on the wire and are
- * read and written byte-wise (no unaligned or host-order struct access).
+ * read and written as whole words with an explicit byte order (no struct
+ * overlays, no alignment assumptions).
  *
  * Decoding never trusts the input: every length, count, type, reserved byte
  * and field is checked; a datagram is accepted whole or dropped with a
@@ -14,6 +15,9 @@
  */
 #ifndef GV_GOE_H
 #define GV_GOE_H
+
+#include <errno.h>
+#include <string.h>
 
 #include "gv_book.h"
 #include "gv_common.h"
@@ -171,7 +175,8 @@ int gv_goe_put_event(struct gv_goe_writer *w, const struct gv_event *e);
 /*
  * Encode the message for a book event (as gv_goe_put_event) on its own,
  * into `out`, with no datagram around it: the resend history keeps
- * messages this way. Returns its length, or -EINVAL.
+ * messages this way. All GV_GOE_LEN_MAX bytes of `out` are written (zero
+ * past the message). Returns its length, or -EINVAL.
  */
 int gv_goe_encode_event(uint8_t out[GV_GOE_LEN_MAX], const struct gv_event *e);
 
@@ -180,8 +185,36 @@ int gv_goe_put_logon_ack(struct gv_goe_writer *w, uint64_t next_in,
 int gv_goe_put_seq_gap(struct gv_goe_writer *w, uint64_t expected_in);
 int gv_goe_put_heartbeat(struct gv_goe_writer *w);
 
-/* Append a raw, already encoded message (resends from history). */
+/* Append a raw, already encoded message. -EINVAL if msg's own length
+ * field is not len or len is out of range; -ENOSPC. */
 int gv_goe_put_raw(struct gv_goe_writer *w, const uint8_t *msg, uint32_t len);
+
+/*
+ * Bytes a writer's buffer needs past GV_DGRAM_MAX for gv_goe_put_slot.
+ * (A message is >= 4 bytes, so a 64-byte copy ends at most 60 bytes past.)
+ */
+#define GV_GOE_SLOT_SLACK GV_GOE_LEN_MAX
+
+/*
+ * Append the message at the start of `slot`, a GV_GOE_LEN_MAX-byte buffer
+ * filled by gv_goe_encode_event (the resend ring's), `len` being its own
+ * length (trusted: the caller encoded it). Copies the whole slot, a
+ * fixed-size copy of a few moves where a len-sized one is a library call,
+ * so the writer's buffer must have GV_GOE_SLOT_SLACK bytes of room past
+ * GV_DGRAM_MAX; bytes past the datagram's length are not part of it.
+ * 0, or -ENOSPC (datagram full, nothing appended).
+ */
+static inline int gv_goe_put_slot(struct gv_goe_writer *w,
+                                  const uint8_t slot[GV_GOE_LEN_MAX],
+                                  uint32_t len)
+{
+	if (w->count >= GV_DGRAM_MSGS_MAX || len > GV_DGRAM_MAX - w->len)
+		return -ENOSPC;
+	memcpy(w->buf + w->len, slot, GV_GOE_LEN_MAX);
+	w->len += len;
+	w->count++;
+	return 0;
+}
 
 /* Client-side encoders (tools, tests): the message for a book command
  * (N, C, R, M), a logon, a logout, a heartbeat, a resend request. */

@@ -4,9 +4,12 @@
  *
  * Design: a writer appends `u16 length + message` blocks to a caller buffer
  * after the 20-byte MoldUDP64 header; the count is written once, when the
- * packet is finished. Every field is stored byte by byte, big-endian (no
- * struct overlays, no unaligned or host-order access), so the output is the
- * same on every host. Each encoder checks the room it needs first and
+ * packet is finished. Every field is stored big-endian as whole words
+ * (gv_wire_pvt.h: memcpy plus an explicit byte swap; no struct overlays,
+ * no alignment assumptions), so the output is the same on every host. A
+ * message's block header (length, type, locate, tracking, 48-bit
+ * timestamp: 13 bytes) is two overlapping 8-byte stores. Each encoder
+ * checks the room it needs first and
  * writes nothing when the message does not fit (-ENOSPC): the caller sends
  * the packet and starts a new one. Cost: O(message length) per message, no
  * loop without a fixed bound.
@@ -40,6 +43,7 @@
 
 #include "gv_errno.h"
 #include "gv_itch.h"
+#include "gv_wire_pvt.h"
 
 #define NS_PER_DAY 86400000000000ull
 #define ITCH_HDR_LEN 11   /* type, locate, tracking, timestamp */
@@ -52,53 +56,19 @@ GV_STATIC_ASSERT(GV_ITCH_LEN_MAX + MOLD_BLOCK_HDR + GV_MOLD_HDR_LEN
                  "a packet holds at least one message of every type");
 GV_STATIC_ASSERT(NS_PER_DAY < (1ull << 48), "the timestamp fits 6 bytes");
 
-/* ---- byte-wise big-endian access ------------------------------------- */
+/* ---- big-endian access ------------------------------------------------ */
 
-static inline void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static inline void put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-static inline void put48(uint8_t *p, uint64_t v)
-{
-	put16(p, (uint16_t)(v >> 32));
-	put32(p + 2, (uint32_t)v);
-}
-
-static inline void put64(uint8_t *p, uint64_t v)
-{
-	put32(p, (uint32_t)(v >> 32));
-	put32(p + 4, (uint32_t)v);
-}
-
-static inline uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)((unsigned)p[0] << 8 | p[1]);
-}
-
-static inline uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	       (uint32_t)p[2] << 8 | p[3];
-}
+/* Short local names for the ITCH/MoldUDP64 (big-endian) accessors. */
+#define put16 gv_put_be16
+#define put32 gv_put_be32
+#define put64 gv_put_be64
+#define get16 gv_get_be16
+#define get32 gv_get_be32
+#define get64 gv_get_be64
 
 static inline uint64_t get48(const uint8_t *p)
 {
 	return (uint64_t)get16(p) << 32 | get32(p + 2);
-}
-
-static inline uint64_t get64(const uint8_t *p)
-{
-	return (uint64_t)get32(p) << 32 | get32(p + 4);
 }
 
 /* ---- MoldUDP64 writer ------------------------------------------------ */
@@ -164,48 +134,55 @@ static uint8_t *open_msg(struct gv_mold_writer *w, uint32_t len, uint8_t type,
 	if (w->cap - w->len < MOLD_BLOCK_HDR + len ||
 	    w->count >= GV_MOLD_END_OF_SESSION - 1)
 		return NULL;
+	if (ts_ns >= NS_PER_DAY) /* callers mostly pass it reduced already */
+		ts_ns %= NS_PER_DAY;
 	p = w->buf + w->len;
-	put16(p, (uint16_t)len);
+	/* Block bytes 0-7: length, type, locate, tracking, ts bits 47..40;
+	 * then 5-12: tracking and the whole 48-bit ts (5-7 written twice,
+	 * the same bytes). */
+	put64(p, (uint64_t)len << 48 | (uint64_t)type << 40 |
+	         (uint64_t)locate << 24 | (uint64_t)tracking << 8 |
+	         ts_ns >> 40);
+	put64(p + 5, (uint64_t)tracking << 48 | ts_ns);
 	p += MOLD_BLOCK_HDR;
-	p[0] = type;
-	put16(p + 1, locate);
-	put16(p + 3, tracking);
-	put48(p + 5, ts_ns % NS_PER_DAY);
 	w->len += MOLD_BLOCK_HDR + len;
 	w->count++;
 	return p;
 }
 
-/* Space-pad a symbol that ends early with a NUL (read no further). */
+/*
+ * Space-pad a symbol that ends early with a NUL (the bytes after it are
+ * not used). Word-wise: the lowest flagged byte of the classic "has a
+ * zero byte" test is exactly the first NUL (false positives only appear
+ * above a true zero), and everything from it up becomes ' '.
+ */
 static void put_stock(uint8_t *p, const char stock[GV_SYMBOL_LEN])
 {
-	int i = 0;
+	const uint64_t ones = 0x0101010101010101ull;
+	uint64_t v = gv_get_le64((const uint8_t *)stock);
+	uint64_t z = (v - ones) & ~v & (ones << 7);
 
-	for (; i < GV_SYMBOL_LEN && stock[i] != '\0'; i++)
-		p[i] = (uint8_t)stock[i];
-	for (; i < GV_SYMBOL_LEN; i++)
-		p[i] = ' ';
+	GV_STATIC_ASSERT(GV_SYMBOL_LEN == 8, "a symbol is one word");
+	if (z != 0) {
+		uint64_t keep = (1ull << (__builtin_ctzll(z) & ~7u)) - 1;
+
+		v = (v & keep) | (0x2020202020202020ull & ~keep);
+	}
+	gv_put_le64(p, v);
 }
 
 /* ---- encoders -------------------------------------------------------- */
 
-static uint32_t event_len(const struct gv_event *e)
-{
-	switch (e->type) {
-	case GV_EV_MD_ADD:           return GV_ITCH_LEN_A;
-	case GV_EV_MD_EXEC:          return GV_ITCH_LEN_E;
-	case GV_EV_MD_REDUCE:        return GV_ITCH_LEN_X;
-	case GV_EV_MD_DELETE:        return GV_ITCH_LEN_D;
-	case GV_EV_MD_REPLACE:       return GV_ITCH_LEN_U;
-	case GV_EV_MD_TRADING_STATE: return GV_ITCH_LEN_H;
-	default:                     return 0;
-	}
-}
-
-static const uint8_t itch_type[GV_EV_MAX] = {
-	[GV_EV_MD_ADD] = 'A',     [GV_EV_MD_EXEC] = 'E',
-	[GV_EV_MD_REDUCE] = 'X',  [GV_EV_MD_DELETE] = 'D',
-	[GV_EV_MD_REPLACE] = 'U', [GV_EV_MD_TRADING_STATE] = 'H',
+/* Each market-data event's ITCH message: type byte and length. */
+static const struct {
+	uint8_t type, len;
+} md_msg[GV_EV_MAX] = {
+	[GV_EV_MD_ADD] = { 'A', GV_ITCH_LEN_A },
+	[GV_EV_MD_EXEC] = { 'E', GV_ITCH_LEN_E },
+	[GV_EV_MD_REDUCE] = { 'X', GV_ITCH_LEN_X },
+	[GV_EV_MD_DELETE] = { 'D', GV_ITCH_LEN_D },
+	[GV_EV_MD_REPLACE] = { 'U', GV_ITCH_LEN_U },
+	[GV_EV_MD_TRADING_STATE] = { 'H', GV_ITCH_LEN_H },
 };
 
 /* The book refuses instruments whose prices or sizes exceed 32 bits. */
@@ -251,7 +228,7 @@ static void encode_body(uint8_t *p, const struct gv_event *e,
 		memcpy(p + 21, "    ", 4);
 		break;
 	default:
-		GV_VERIFY(0); /* event_len() let only MD events through */
+		GV_VERIFY(0); /* md_msg[] let only MD events through */
 	}
 }
 
@@ -259,7 +236,7 @@ int gv_itch_put_event(struct gv_mold_writer *w, const struct gv_event *e,
                       uint16_t tracking, uint64_t ts_ns,
                       const char stock[GV_SYMBOL_LEN])
 {
-	uint32_t len = event_len(e);
+	uint32_t len = e->type < GV_EV_MAX ? md_msg[e->type].len : 0;
 	uint8_t *p;
 
 	if (len == 0)
@@ -268,7 +245,7 @@ int gv_itch_put_event(struct gv_mold_writer *w, const struct gv_event *e,
 	    e->side != GV_SIDE_SELL)
 		return -EINVAL;
 	GV_ASSERT(e->u.md.price >= 0);
-	p = open_msg(w, len, itch_type[e->type], e->instrument, tracking,
+	p = open_msg(w, len, md_msg[e->type].type, e->instrument, tracking,
 	             ts_ns);
 	if (p == NULL)
 		return -ENOSPC;

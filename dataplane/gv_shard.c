@@ -6,13 +6,15 @@
  * Structure
  *  - `sess[]`: the shard's sessions in configuration order (the book's
  *    order too, so end of day and the hash walk them alike), found by id
- *    through `by_id[]`, sorted by id (binary search, O(log n)).
+ *    through `by_id[]`, sorted by id (binary search, O(log n)), behind a
+ *    64-entry direct-mapped cache (`sess_cache[]`, O(1) when it hits).
  *  - `ins[]`: the shard's instruments sorted by id, with the space-padded
  *    ITCH stock field (binary search for 'A' and 'H').
  *  - The book writes events to `evbuf`; its flush callback (on_events)
  *    routes each one: an execution report is numbered with the session's
- *    next_out, copied into the session's resend ring and, if the session is
- *    logged on, appended to the session's open sequenced datagram; a
+ *    next_out, encoded once into its slot of the session's resend ring
+ *    and, if the session is logged on, appended to the session's open
+ *    sequenced datagram (one fixed 64-byte copy of the slot); a
  *    market-data event goes into the shard's open MoldUDP64 packet. Full
  *    datagrams and packets are emitted at once; what is left is emitted
  *    when the input (a datagram, a tick, an operator action) is done.
@@ -27,10 +29,11 @@
  *  - per session: the resend ring, resend_history x 64 bytes (one
  *    GV_GOE_LEN_MAX slot per message; the length is the message's own
  *    header, so none is stored): 4 MiB at the default 65,536; plus a
- *    1,472-byte reply datagram and about 100 bytes of state. The ring is
- *    calloc'd and not touched at create (every configured session's full
- *    history can be gigabytes): its pages fault in as they are first
- *    written, once per page.
+ *    reply datagram buffer (1,472 bytes and 64 of slack for
+ *    gv_goe_put_slot's fixed-size copies) and about 100 bytes of state.
+ *    The ring is calloc'd and not touched at create (every configured
+ *    session's full history can be gigabytes): its pages fault in as they
+ *    are first written, once per page.
  *  - the book: max_orders = engine.orders_per_shard, max_level_pages =
  *    max(256, orders_per_shard / 16) pages of 64 price levels (2,112 bytes
  *    each; 132 MiB at the default 2^20 orders; an order that would need
@@ -89,6 +92,9 @@
 #define EVBUF_CAP 64u
 #define LEVEL_PAGES_MIN 256u
 #define NO_TIME UINT64_MAX
+#define SESS_CACHE 64u               /* a power of two */
+/* A reply datagram buffer, with the room gv_goe_put_slot copies into. */
+#define DGRAM_STRIDE (GV_DGRAM_MAX + GV_GOE_SLOT_SLACK)
 
 struct ins_entry {
 	uint32_t id;
@@ -106,6 +112,8 @@ struct sess {
 	uint32_t rate;               /* msgs/s; 0 = unlimited */
 	uint64_t cap;                /* burst x TOKEN */
 	struct gv_prefix allowed;
+	uint32_t src_net, src_mask;  /* `allowed` if IPv4, host order */
+	bool src_v4;
 	uint8_t key[GV_KEY_LEN];
 	/* deterministic state */
 	bool logged_on;
@@ -124,7 +132,7 @@ struct sess {
 	bool dirty;                  /* listed in sh->dirty */
 	uint64_t w_next;             /* seq the next message in w must have */
 	struct gv_goe_writer w;
-	uint8_t *dgram;              /* GV_DGRAM_MAX bytes */
+	uint8_t *dgram;              /* DGRAM_STRIDE bytes */
 	uint8_t *hist;               /* resend ring: hist_n x GV_GOE_LEN_MAX */
 };
 
@@ -141,19 +149,23 @@ struct gv_shard {
 	struct sess_key *by_id;
 	uint32_t *dirty;             /* sessions with an open datagram */
 	uint32_t ndirty;
-	uint32_t last_si;            /* event routing cache */
+	/* id -> session, direct-mapped in front of the binary search: every
+	 * datagram and every execution report looks its session up. */
+	struct sess *sess_cache[SESS_CACHE];
 	uint32_t hist_n;             /* ring slots, a power of two */
 	uint8_t *hist;               /* all rings */
 	uint8_t *dgrams;             /* all reply datagrams */
 
 	uint32_t nins;
 	struct ins_entry *ins;
+	const struct ins_entry *last_ins; /* md routing cache */
 
 	/* market data */
 	char mold_session[GV_MOLD_SESSION_LEN];
 	struct gv_addr md_dst;
 	uint64_t md_next;            /* sequence of the next ITCH message */
 	uint64_t md_last_ns;         /* last packet emitted */
+	uint64_t tod_of, tod_ns;     /* ns_of_day(tod_of), a cache */
 	bool md_open;
 	struct gv_mold_writer mw;
 	uint8_t md_buf[GV_DGRAM_MAX];
@@ -170,7 +182,7 @@ struct gv_shard {
 
 /* ---- lookups ------------------------------------------------------------ */
 
-static struct sess *sess_find(struct gv_shard *sh, uint32_t id)
+static struct sess *sess_search(const struct gv_shard *sh, uint32_t id)
 {
 	uint32_t lo = 0, hi = sh->nsess;
 
@@ -185,6 +197,16 @@ static struct sess *sess_find(struct gv_shard *sh, uint32_t id)
 	if (lo < sh->nsess && sh->by_id[lo].id == id)
 		return &sh->sess[sh->by_id[lo].idx];
 	return NULL;
+}
+
+static inline struct sess *sess_find(struct gv_shard *sh, uint32_t id)
+{
+	struct sess **slot = &sh->sess_cache[id & (SESS_CACHE - 1)];
+
+	if (gv_likely(*slot != NULL && (*slot)->id == id))
+		return *slot;
+	*slot = sess_search(sh, id);
+	return *slot;
 }
 
 static const struct ins_entry *ins_find(const struct gv_shard *sh,
@@ -244,31 +266,39 @@ static void sess_flush(struct gv_shard *sh, struct sess *s)
 	s->open = false;
 }
 
-/* Append message `seq` (already encoded) to the session's sequenced
- * datagram, starting a new one when it is full or not contiguous. */
-static void sess_put_seq(struct gv_shard *sh, struct sess *s, uint64_t seq,
-                         const uint8_t *msg)
+/* sess_put_seq's slow path: a new datagram, starting with message `seq`. */
+static void sess_put_seq_new(struct gv_shard *sh, struct sess *s,
+                             uint64_t seq, const uint8_t *slot, uint32_t len)
 {
-	uint32_t len = msg_len(msg);
-
-	GV_ASSERT(len >= GV_MSG_HDR_LEN && len <= GV_GOE_LEN_MAX);
-	GV_ASSERT(seq >= 1 && seq < s->next_out + 1);
-	GV_ASSERT(seq + sh->hist_n >= s->next_out);
-	if (s->open && s->w_next != seq)
-		sess_flush(sh, s);
-	if (s->open && gv_goe_put_raw(&s->w, msg, len) == 0) {
-		s->w_next++;
-		return;
-	}
 	sess_flush(sh, s);
 	gv_goe_begin(&s->w, s->dgram, s->id, seq, sh->now_ns);
-	GV_VERIFY(gv_goe_put_raw(&s->w, msg, len) == 0);
+	GV_VERIFY(gv_goe_put_slot(&s->w, slot, len) == 0);
 	s->open = true;
 	s->w_next = seq + 1;
 	if (!s->dirty) {
 		s->dirty = true;
 		sh->dirty[sh->ndirty++] = sess_index(sh, s);
 	}
+}
+
+/* Append message `seq` (already encoded in its ring slot) to the
+ * session's sequenced datagram, starting a new one when it is full or not
+ * contiguous. The common case, inlined into the router, is one check and
+ * one fixed-size copy. */
+static inline void sess_put_seq(struct gv_shard *sh, struct sess *s,
+                                uint64_t seq, const uint8_t *slot)
+{
+	uint32_t len = msg_len(slot);
+
+	GV_ASSERT(len >= GV_MSG_HDR_LEN && len <= GV_GOE_LEN_MAX);
+	GV_ASSERT(seq >= 1 && seq < s->next_out + 1);
+	GV_ASSERT(seq + sh->hist_n >= s->next_out);
+	if (gv_likely(s->open && s->w_next == seq) &&
+	    gv_goe_put_slot(&s->w, slot, len) == 0) {
+		s->w_next++;
+		return;
+	}
+	sess_put_seq_new(sh, s, seq, slot, len);
 }
 
 enum unseq_kind { U_LOGON_ACK, U_SEQ_GAP, U_HEARTBEAT };
@@ -309,14 +339,10 @@ static void route_report(struct gv_shard *sh, const struct gv_event *e)
 	uint8_t *slot;
 	uint32_t len;
 
-	if (sh->last_si < sh->nsess && sh->sess[sh->last_si].id == e->session)
-		s = &sh->sess[sh->last_si];
-	else
-		s = sess_find(sh, e->session);
+	s = sess_find(sh, e->session);
 	if (s == NULL)
 		return; /* an admin command's REJECTED (session 0) */
-	sh->last_si = sess_index(sh, s);
-	GV_ASSERT(s->next_out >= 1 && sh->last_si < sh->nsess);
+	GV_ASSERT(s->next_out >= 1 && sess_index(sh, s) < sh->nsess);
 	/* Encoded once, straight into the resend ring. */
 	slot = hist_slot(sh, s, s->next_out);
 	len = (uint32_t)gv_goe_encode_event(slot, e);
@@ -357,30 +383,45 @@ static inline uint64_t ns_of_day(uint64_t ts_ns)
 
 enum md_kind { MD_EVENT, MD_SYSTEM, MD_DIRECTORY };
 
+static const char md_no_stock[GV_SYMBOL_LEN] = "        ";
+
+static int md_encode(struct gv_shard *sh, enum md_kind k,
+                     const struct gv_event *e, uint8_t code,
+                     const struct ins_entry *in)
+{
+	const char *stock = in != NULL ? in->stock : md_no_stock;
+	uint16_t trk = (uint16_t)sh->id;
+	uint64_t ts;
+
+	/* A division per message otherwise; the clock is one per input. */
+	if (sh->tod_of != sh->now_ns) {
+		sh->tod_of = sh->now_ns;
+		sh->tod_ns = ns_of_day(sh->now_ns);
+	}
+	ts = sh->tod_ns;
+
+	if (k == MD_EVENT)
+		return gv_itch_put_event(&sh->mw, e, trk, ts, stock);
+	if (k == MD_SYSTEM)
+		return gv_itch_put_system_event(&sh->mw, code, trk, ts);
+	return gv_itch_put_stock_directory(&sh->mw, (uint16_t)in->id, stock,
+	                                   trk, ts);
+}
+
 /* One ITCH message into the open packet (a new one when it is full). */
 static void md_put(struct gv_shard *sh, enum md_kind k,
                    const struct gv_event *e, uint8_t code,
                    const struct ins_entry *in)
 {
-	static const char none[GV_SYMBOL_LEN] = "        ";
-	const char *stock = in != NULL ? in->stock : none;
-	uint16_t trk = (uint16_t)sh->id;
-	uint64_t ts = ns_of_day(sh->now_ns);
-	int attempt, rc = -ENOSPC;
+	int rc;
 
-	for (attempt = 0; attempt < 2 && rc == -ENOSPC; attempt++) {
-		if (attempt > 0 || !sh->md_open) {
-			md_flush(sh);
-			md_begin(sh);
-		}
-		if (k == MD_EVENT)
-			rc = gv_itch_put_event(&sh->mw, e, trk, ts, stock);
-		else if (k == MD_SYSTEM)
-			rc = gv_itch_put_system_event(&sh->mw, code, trk, ts);
-		else
-			rc = gv_itch_put_stock_directory(&sh->mw,
-			                                 (uint16_t)in->id,
-			                                 stock, trk, ts);
+	if (!sh->md_open)
+		md_begin(sh);
+	rc = md_encode(sh, k, e, code, in);
+	if (rc == -ENOSPC) {
+		md_flush(sh);
+		md_begin(sh);
+		rc = md_encode(sh, k, e, code, in);
 	}
 	GV_VERIFY(rc == 0);
 	sh->md_next++;
@@ -392,6 +433,31 @@ static void md_heartbeat(struct gv_shard *sh)
 	GV_ASSERT(!sh->md_open);
 	md_begin(sh);
 	md_flush(sh);
+}
+
+/* An MD event's instrument: most events in a row are for the same one. */
+static inline const struct ins_entry *md_ins(struct gv_shard *sh,
+                                            uint32_t id)
+{
+	if (sh->last_ins == NULL || sh->last_ins->id != id)
+		sh->last_ins = ins_find(sh, id);
+	return sh->last_ins;
+}
+
+/* A market-data event. The common case (a packet open, the time of day
+ * cached, room left) is one call; md_put does the rest. */
+static inline void md_event(struct gv_shard *sh, const struct gv_event *e)
+{
+	const struct ins_entry *in = md_ins(sh, e->instrument);
+
+	if (gv_likely(sh->md_open && sh->tod_of == sh->now_ns) &&
+	    gv_itch_put_event(&sh->mw, e, (uint16_t)sh->id, sh->tod_ns,
+	                      in != NULL ? in->stock : md_no_stock) == 0) {
+		sh->md_next++;
+		sh->cnt[GV_SH_MD_MSGS]++;
+		return;
+	}
+	md_put(sh, MD_EVENT, e, 0, in);
 }
 
 /* The book's evbuf flush: route every event. */
@@ -406,8 +472,7 @@ static void on_events(void *arg, const struct gv_event *ev, uint32_t n)
 		if (e->type < GV_EV_MD_ADD)
 			route_report(sh, e);
 		else
-			md_put(sh, MD_EVENT, e, 0,
-			       ins_find(sh, e->instrument));
+			md_event(sh, e);
 	}
 }
 
@@ -605,15 +670,11 @@ static void rx_sequenced(struct gv_shard *sh, struct sess *s)
 	}
 }
 
-static bool source_ok(const struct sess *s, const struct gv_addr *src)
+/* Sources are IPv4: an IPv6 prefix admits none. One mask and compare per
+ * datagram (precomputed from `allowed` by sess_prefix). */
+static inline bool source_ok(const struct sess *s, const struct gv_addr *src)
 {
-	uint8_t a[4] = {
-		(uint8_t)(src->ip >> 24), (uint8_t)(src->ip >> 16),
-		(uint8_t)(src->ip >> 8), (uint8_t)src->ip,
-	};
-
-	return s->allowed.family == AF_INET &&
-	       gv_prefix_contains(&s->allowed, AF_INET, a);
+	return s->src_v4 && (src->ip & s->src_mask) == s->src_net;
 }
 
 /* ---- timers -------------------------------------------------------------- */
@@ -816,10 +877,14 @@ uint64_t gv_shard_counter(const struct gv_shard *sh, enum gv_shard_counter c)
 
 int gv_shard_type_index(uint8_t type)
 {
-	static const char types[] = "NCRMLOHQ";
-	const char *p = type ? strchr(types, type) : NULL;
+	/* "NCRMLOHQ", as a table: gv_shard_rx looks up every message. Stored
+	 * as index + 1, so that the other 248 entries are 0. */
+	static const uint8_t idx1[256] = {
+		['N'] = 1, ['C'] = 2, ['R'] = 3, ['M'] = 4,
+		['L'] = 5, ['O'] = 6, ['H'] = 7, ['Q'] = 8,
+	};
 
-	return p != NULL ? (int)(p - types) : -1;
+	return (int)idx1[type] - 1;
 }
 
 uint32_t gv_shard_sessions(const struct gv_shard *sh)
@@ -961,6 +1026,20 @@ static int add_instruments(struct gv_shard *sh, const struct gv_config *cfg)
 	return 0;
 }
 
+/* The IPv4 `allowed` prefix as a mask and network, as gv_prefix_contains
+ * reads it (a length of 32 or more compares all 32 bits). */
+static void sess_prefix(struct sess *s)
+{
+	const struct gv_prefix *p = &s->allowed;
+	uint32_t len = p->len;
+
+	s->src_v4 = p->family == AF_INET;
+	s->src_mask = len == 0 ? 0 : len >= 32 ? UINT32_MAX
+	                                        : UINT32_MAX << (32 - len);
+	s->src_net = ((uint32_t)p->addr[0] << 24 | (uint32_t)p->addr[1] << 16 |
+	              (uint32_t)p->addr[2] << 8 | p->addr[3]) & s->src_mask;
+}
+
 static int add_sessions(struct gv_shard *sh, const struct gv_config *cfg,
                         uint32_t hist_n)
 {
@@ -984,10 +1063,11 @@ static int add_sessions(struct gv_shard *sh, const struct gv_config *cfg,
 		s->cap = (uint64_t)sc->rate_burst * TOKEN;
 		s->tokens = s->cap;
 		s->allowed = sc->allowed;
+		sess_prefix(s);
 		memcpy(s->key, sc->key, GV_KEY_LEN);
 		s->expected_in = 1;
 		s->next_out = 1;
-		s->dgram = sh->dgrams + (size_t)k * GV_DGRAM_MAX;
+		s->dgram = sh->dgrams + (size_t)k * DGRAM_STRIDE;
 		s->hist = sh->hist + (size_t)k * hist_n * GV_GOE_LEN_MAX;
 		sh->by_id[k] = (struct sess_key){ .id = sc->id, .idx = k };
 	}
@@ -1067,7 +1147,7 @@ static int shard_alloc(struct gv_shard *sh, const struct gv_config *cfg)
 	sh->sess = calloc(nss, sizeof(*sh->sess));
 	sh->by_id = calloc(nss, sizeof(*sh->by_id));
 	sh->dirty = calloc(nss, sizeof(*sh->dirty));
-	sh->dgrams = calloc(nss, GV_DGRAM_MAX);
+	sh->dgrams = calloc(nss, DGRAM_STRIDE);
 	sh->hist = calloc(nss * sh->hist_n, GV_GOE_LEN_MAX);
 	sh->ins = calloc(GV_MAX(ni, 1u), sizeof(*sh->ins));
 	if (sh->sess == NULL || sh->by_id == NULL || sh->dirty == NULL ||
