@@ -16,12 +16,19 @@
  * prints gavel's summary (rates, latency percentiles, ns per datagram per
  * stage); the last line is machine-readable.
  *
+ * Before the passes, the worker lcore spins for JITTER_S seconds reading
+ * the TSC and records every gap of 2 µs or more: time the platform (the
+ * hypervisor, interrupts) takes away from a busy core. No packet path can
+ * have an rx->tx tail shorter than those gaps when they are frequent.
+ *
  * With --http-load RPS, the control plane runs too (as in gavel) and a
  * client thread sends RPS requests per second, alternating GET /metrics
  * and GET /health, during both passes: the cost of being observed.
  *
  *   dp_bench [EAL options] -- --config FILE --pcap FILE [--rate PPS]
- *            [--http-load RPS]
+ *            [--http-load RPS] [--offload NAME]
+ *
+ * --offload overrides the config's engine.offload.backend (none, sw, ...).
  */
 #include <curl/curl.h>
 #include <getopt.h>
@@ -45,6 +52,60 @@
 
 #define RING_SIZE 4096
 #define BURST 32
+#define JITTER_S 2.0
+
+/* The platform's interruptions of a spinning lcore. */
+struct jitter {
+	uint64_t gaps;            /* gaps >= 2 µs */
+	uint64_t gaps10;          /* ... >= 10 µs */
+	uint64_t lost_cyc;        /* their total */
+	uint64_t max_cyc;
+	uint64_t span_cyc;
+};
+
+static int jitter_lcore(void *arg)
+{
+	struct jitter *j = arg;
+	uint64_t hz = rte_get_tsc_hz(), thr = hz / 500000, thr10 = hz / 100000;
+	uint64_t t0 = rte_rdtsc(), prev = t0, now, end;
+
+	end = t0 + (uint64_t)(JITTER_S * (double)hz);
+	do {
+		now = rte_rdtsc();
+		if (now - prev >= thr) {
+			j->gaps++;
+			j->gaps10 += now - prev >= thr10;
+			j->lost_cyc += now - prev;
+			j->max_cyc = GV_MAX(j->max_cyc, now - prev);
+		}
+		prev = now;
+	} while (now < end);
+	j->span_cyc = now - t0;
+	return 0;
+}
+
+static void measure_jitter(void)
+{
+	unsigned w = rte_get_next_lcore(-1, 1, 0);
+	double us = 1e6 / (double)rte_get_tsc_hz();
+	struct jitter j = { 0 };
+
+	if (w >= RTE_MAX_LCORE)
+		return;
+	rte_eal_remote_launch(jitter_lcore, &j, w);
+	rte_eal_wait_lcore(w);
+	printf("--- platform: lcore %u spinning %.0f s ---\n"
+	       "  interruptions >= 2 us: %" PRIu64 " (%.1f per ms), >= 10 us: %"
+	       PRIu64 ", longest %.1f us, time lost %.3f %%\n", w, JITTER_S,
+	       j.gaps, (double)j.gaps / (JITTER_S * 1e3), j.gaps10,
+	       (double)j.max_cyc * us,
+	       100.0 * (double)j.lost_cyc / (double)GV_MAX(j.span_cyc, 1));
+	printf("result: jitter_gaps_per_ms=%.2f jitter_gaps10=%" PRIu64
+	       " jitter_max_us=%.1f jitter_lost_pct=%.3f\n",
+	       (double)j.gaps / (JITTER_S * 1e3), j.gaps10,
+	       (double)j.max_cyc * us,
+	       100.0 * (double)j.lost_cyc / (double)GV_MAX(j.span_cyc, 1));
+}
 
 struct frame {
 	uint32_t len;
@@ -291,9 +352,10 @@ int main(int argc, char **argv)
 		{ "pcap", required_argument, NULL, 'p' },
 		{ "rate", required_argument, NULL, 'r' },
 		{ "http-load", required_argument, NULL, 'H' },
+		{ "offload", required_argument, NULL, 'O' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *conf = NULL, *pcap = NULL;
+	const char *conf = NULL, *pcap = NULL, *offload = NULL;
 	struct result max, half;
 	struct rte_ring *rx, *tx;
 	struct gv_config *cfg;
@@ -316,6 +378,8 @@ int main(int argc, char **argv)
 			rate = atof(optarg);
 		else if (o == 'H')
 			g_http_rps = atof(optarg);
+		else if (o == 'O')
+			offload = optarg;
 		else
 			return 2;
 	}
@@ -339,9 +403,14 @@ int main(int argc, char **argv)
 	                                          cfg->engine.ports[0]) != 0)
 		return 1;
 	cfg->engine.n_ports = 1;
+	if (offload != NULL)
+		snprintf(cfg->engine.offload.backend,
+		         sizeof(cfg->engine.offload.backend), "%s", offload);
+	printf("dp_bench: offload %s\n", cfg->engine.offload.backend);
 	gv_clock_init(0);
 	printf("dp_bench: %u frames from %s, net_ring port, run-to-completion\n",
 	       c.n, pcap);
+	measure_jitter();
 	if (run_pass(cfg, &c, rx, tx, rate, &max) != 0)
 		return 1;
 	if (rate == 0 && run_pass(cfg, &c, rx, tx, max.dgrams_s / 2, &half) != 0)

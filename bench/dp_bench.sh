@@ -28,10 +28,15 @@ for batch in 1 16; do
 	echo "== gavel, $batch order(s) per datagram, $n orders"
 	# shellcheck disable=SC2086
 	"$bench" $eal --file-prefix gvdb-$$ -- --config "$conf" \
-		--pcap "$dir/b$batch.pcap" | grep -E '^(---|  (offered|rate|latency|per datagram)|result)'
+		--pcap "$dir/b$batch.pcap" | grep -E '^(---|  (offered|rate|latency|per datagram|interruptions)|result)'
 done
 
 echo "== gavel, 1 order per datagram, observed: 1,000 requests/s on /metrics and /health"
 # shellcheck disable=SC2086
 "$bench" $eal --file-prefix gvdb-$$ -- --config "$conf" --pcap "$dir/b1.pcap" \
-	--http-load 1000 | grep -E '^(---|  (offered|rate|latency|per datagram|control plane)|result)'
+	--http-load 1000 | grep -E '^(---|  (offered|rate|latency|per datagram|control plane|interruptions)|result)'
+
+echo "== gavel, 16 orders per datagram, offload none (the book walks its own levels)"
+# shellcheck disable=SC2086
+"$bench" $eal --file-prefix gvdb-$$ -- --config "$conf" --pcap "$dir/b16.pcap" \
+	--offload none | grep -E '^(---|  (offered|rate|latency|per datagram|interruptions)|result)'
