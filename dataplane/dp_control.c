@@ -291,8 +291,9 @@ static void fill_shard(const struct dp_ctx *ctx, const struct dp_shard *s,
 	cs->lcore = ctx->layout == DP_LAYOUT_PIPELINE ? s->lcore
 	                                              : rte_get_main_lcore();
 	cs->polling = rte_rdtsc() - s->poll_tsc < ctx->tsc_hz;
+	/* Until the shard starts: the configured backend. */
 	snprintf(cs->offload, sizeof(cs->offload), "%s",
-	         s->sh != NULL ? "" : ctx->cfg->engine.offload.backend);
+	         ctx->cfg->engine.offload.backend);
 	cs->ring_size = s->rx_ring ? rte_ring_get_capacity(s->rx_ring) : 0;
 	cs->ring_used = s->rx_ring ? rte_ring_count(s->rx_ring) : 0;
 	cs->ring_waits = ctx->cnt[DP_RING_FULL_WAITS];

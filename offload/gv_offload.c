@@ -269,37 +269,17 @@ static void match_take(struct gv_offload *o, struct match_state *m,
 		m->err = -ENOSPC;
 }
 
-static int match_submit(struct gv_offload *o, const struct gv_off_cmd *c,
-                        uint32_t *budget)
+/*
+ * Queue all n commands, tagged with the running submit count. A full
+ * command queue may drain on its own (hardware): retries are bounded by
+ * *budget (shared with the caller's polls), then -ETIMEDOUT.
+ */
+static int submit_all(struct gv_offload *o, struct gv_off_cmd *c, uint32_t n,
+                      uint32_t *budget)
 {
+	uint32_t i;
 	int rc;
 
-	/* A full command queue may drain on its own (hardware); bounded. */
-	for (; *budget > 0; (*budget)--) {
-		rc = o->ops->submit_burst(o->ctx, c, 1);
-		if (rc < 0) {
-			o->errors++;
-			return rc;
-		}
-		GV_VERIFY(rc <= 1);
-		if (rc == 1) {
-			o->submitted++;
-			return 0;
-		}
-	}
-	return -ETIMEDOUT;
-}
-
-int gv_offload_submit(struct gv_offload *o, struct gv_off_cmd *c, uint32_t n)
-{
-	uint32_t budget = MATCH_POLL_MAX, i;
-	int rc;
-
-	if (o == NULL || (c == NULL && n > 0))
-		return -EINVAL;
-	if (o->ops->submit_burst == NULL ||
-	    !(o->ops->caps & GV_OFF_CAP_LEVELS))
-		return -ENOTSUP;
 	for (i = 0; i < n; i++)
 		c[i].tag = (uint32_t)(o->submitted + i);
 	while (n > 0) {
@@ -312,10 +292,22 @@ int gv_offload_submit(struct gv_offload *o, struct gv_off_cmd *c, uint32_t n)
 		o->submitted += (uint32_t)rc;
 		c += rc;
 		n -= (uint32_t)rc;
-		if (rc == 0 && budget-- == 0)
+		if (rc == 0 && (*budget)-- == 0)
 			return -ETIMEDOUT;
 	}
 	return 0;
+}
+
+int gv_offload_submit(struct gv_offload *o, struct gv_off_cmd *c, uint32_t n)
+{
+	uint32_t budget = MATCH_POLL_MAX;
+
+	if (o == NULL || (c == NULL && n > 0))
+		return -EINVAL;
+	if (o->ops->submit_burst == NULL ||
+	    !(o->ops->caps & GV_OFF_CAP_LEVELS))
+		return -ENOTSUP;
+	return submit_all(o, c, n, &budget);
 }
 
 int gv_offload_match(struct gv_offload *o, uint8_t side, uint32_t limit,
@@ -338,10 +330,10 @@ int gv_offload_match(struct gv_offload *o, uint8_t side, uint32_t limit,
 	    !(o->ops->caps & GV_OFF_CAP_MATCH))
 		return -ENOTSUP;
 	*nlv = 0;
-	c.tag = m.tag = (uint32_t)o->submitted;
-	rc = match_submit(o, &c, &budget);
+	rc = submit_all(o, &c, 1, &budget);
 	if (rc < 0)
 		return rc;
+	m.tag = c.tag;
 
 	while (!m.done) {
 		if (budget-- == 0)
