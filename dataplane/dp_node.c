@@ -506,16 +506,23 @@ void dp_run_rtc(struct dp_ctx *ctx)
 			break;
 		note_times(ctx, t0, pi[k - 1].now_ns);
 		t1 = rte_rdtsc();
-		for (i = 0; i < k; i++) {
-			struct dp_shard *s = &ctx->shards[pi[i].shard];
+		for (i = 0; i < k; i++)
+			learn(&ctx->shards[pi[i].shard], &pi[i]);
+		/* Each shard gets its datagrams as one burst, in order. */
+		for (i = 0; i < ctx->nshards; i++) {
+			struct gv_shard_in in[GV_BURST_MAX];
+			uint32_t j, m = 0;
 
-			learn(s, &pi[i]);
-			gv_shard_rx(s->sh, pi[i].payload, pi[i].len, &pi[i].src,
-			            pi[i].now_ns);
-			rte_pktmbuf_free(pk[i]);
-		}
-		for (i = 0; i < ctx->nshards; i++)
+			for (j = 0; j < k; j++)
+				if (pi[j].shard == i)
+					in[m++] = (struct gv_shard_in){
+						pi[j].payload, pi[j].len,
+						pi[j].src, pi[j].now_ns };
+			if (m > 0)
+				gv_shard_rx_burst(ctx->shards[i].sh, in, m);
 			gv_shard_flush(ctx->shards[i].sh);
+		}
+		rte_pktmbuf_free_bulk(pk, k);
 		t2 = rte_rdtsc();
 		for (i = 0; i < ctx->nshards; i++)
 			flush_tx(&ctx->shards[i]);
@@ -536,6 +543,7 @@ static int shard_main(void *arg)
 	struct dp_shard *s = arg;
 	struct dp_ctx *ctx = s->ctx;
 	struct rte_mbuf *pk[GV_BURST_MAX];
+	struct gv_shard_in in[GV_BURST_MAX];
 	uint64_t last_tick = rte_rdtsc(), t0, t1;
 	uint32_t n, i;
 
@@ -570,16 +578,17 @@ static int shard_main(void *arg)
 				.src_mac = rte_pktmbuf_mtod(pk[i], uint8_t *) + 6,
 			};
 
-			if (i + 1 < n)
-				rte_prefetch0(rte_pktmbuf_mtod(pk[i + 1], void *));
 			learn(s, &pi);
+			in[i] = (struct gv_shard_in){ pi.payload, pi.len, pi.src,
+			                              md->now_ns };
 			s->last_now_ns = md->now_ns;
-			s->cur_rx_tsc = ctx->ts_off >= 0 ? *rx_tsc_of(ctx, pk[i])
-			                                 : 0;
-			gv_shard_rx(s->sh, pi.payload, pi.len, &pi.src, md->now_ns);
-			rte_pktmbuf_free(pk[i]);
 		}
+		/* Replies leave after the whole burst: they carry the
+		 * earliest rx stamp of it (latency is not understated). */
+		s->cur_rx_tsc = ctx->ts_off >= 0 ? *rx_tsc_of(ctx, pk[0]) : 0;
+		gv_shard_rx_burst(s->sh, in, n);
 		gv_shard_flush(s->sh);
+		rte_pktmbuf_free_bulk(pk, n);
 		t1 = rte_rdtsc();
 		flush_tx(s);
 		s->cnt[DP_CYC_SHARD] += t1 - t0;

@@ -343,14 +343,20 @@ void gv_goe_begin(struct gv_goe_writer *w, uint8_t *buf, uint32_t session,
 	put64(buf + GV_GOE_MAC_OFF, 0);
 }
 
-uint32_t gv_goe_finish(struct gv_goe_writer *w,
-                       const uint8_t key[GV_KEY_LEN])
+uint32_t gv_goe_seal(struct gv_goe_writer *w)
 {
 	GV_VERIFY(w->len >= GV_DGRAM_HDR_LEN && w->len <= GV_DGRAM_MAX);
 	GV_VERIFY(w->count <= GV_DGRAM_MSGS_MAX);
 	w->buf[3] = w->count;
-	/* The MAC field is still zero: hash the buffer in place. */
 	put64(w->buf + GV_GOE_MAC_OFF, 0);
+	return w->len;
+}
+
+uint32_t gv_goe_finish(struct gv_goe_writer *w,
+                       const uint8_t key[GV_KEY_LEN])
+{
+	/* The MAC field is zero after sealing: hash the buffer in place. */
+	gv_goe_seal(w);
 	crypto_shorthash_siphash24(w->buf + GV_GOE_MAC_OFF, w->buf, w->len,
 	                           key);
 	return w->len;

@@ -164,6 +164,11 @@ void gv_goe_begin(struct gv_goe_writer *w, uint8_t *buf, uint32_t session,
 uint32_t gv_goe_finish(struct gv_goe_writer *w,
                        const uint8_t key[GV_KEY_LEN]);
 
+/* gv_goe_finish without the MAC: count set, MAC field zero, length
+ * returned. For callers that MAC many datagrams at once (gv_mac.h) and
+ * then store each MAC little-endian at GV_GOE_MAC_OFF. */
+uint32_t gv_goe_seal(struct gv_goe_writer *w);
+
 /*
  * Append the reply for a book execution-report event (ACCEPTED -> 'a',
  * REJECTED -> 'j', FILL -> 'f', CANCELLED -> 'x', REPLACED -> 'r',

@@ -15,9 +15,16 @@
  *    next_out, encoded once into its slot of the session's resend ring
  *    and, if the session is logged on, appended to the session's open
  *    sequenced datagram (one fixed 64-byte copy of the slot); a
- *    market-data event goes into the shard's open MoldUDP64 packet. Full
- *    datagrams and packets are emitted at once; what is left is emitted
- *    when the input (a datagram, a tick, an operator action) is done.
+ *    market-data event goes into the shard's open MoldUDP64 packet. A
+ *    full datagram or packet goes to the tx queue (`txq[]`); what is
+ *    left is queued when the input (a datagram, a tick, an operator
+ *    action) is done.
+ *  - MACs in bursts (gv_mac.h): the tx queue holds up to TXQ_CAP finished
+ *    datagrams in emission order; when it is full or the input is done,
+ *    the GOE/1 ones are MAC'd together and all are emitted in order.
+ *    Queueing swaps buffers (the writer gets the slot's spare), so no
+ *    datagram is copied. Inbound, gv_shard_rx_burst checks the MACs of a
+ *    whole burst together before handling its datagrams one by one.
  *  - Timers (heartbeat timeouts, outgoing heartbeats, the market-data
  *    heartbeat, end of day) are checked only when the engine clock reaches
  *    `next_timer_ns`, the earliest deadline: a tick with nothing due is
@@ -30,7 +37,9 @@
  *    GV_GOE_LEN_MAX slot per message; the length is the message's own
  *    header, so none is stored): 4 MiB at the default 65,536; plus a
  *    reply datagram buffer (1,472 bytes and 64 of slack for
- *    gv_goe_put_slot's fixed-size copies) and about 100 bytes of state.
+ *    gv_goe_put_slot's fixed-size copies) and about 100 bytes of state;
+ *    per shard, TXQ_CAP + 2 more such buffers (tx queue, market data,
+ *    unsequenced replies).
  *    The ring is calloc'd and not touched at create (every configured
  *    session's full history can be gigabytes): its pages fault in as they
  *    are first written, once per page.
@@ -81,7 +90,9 @@
 
 #include "gv_errno.h"
 #include "gv_itch.h"
+#include "gv_mac.h"
 #include "gv_shard.h"
+#include "gv_wire_pvt.h"
 
 #define NS_PER_MS 1000000ull
 #define NS_PER_S 1000000000ull
@@ -95,6 +106,16 @@
 #define SESS_CACHE 64u               /* a power of two */
 /* A reply datagram buffer, with the room gv_goe_put_slot copies into. */
 #define DGRAM_STRIDE (GV_DGRAM_MAX + GV_GOE_SLOT_SLACK)
+#define TXQ_CAP 32u                  /* datagrams MAC'd together */
+
+/* A finished datagram waiting in the tx queue. */
+struct txq_ent {
+	uint8_t *buf;                /* DGRAM_STRIDE bytes; when the slot
+	                              * is free, its spare buffer */
+	const uint8_t *key;          /* GOE/1: MAC with it; NULL: ITCH */
+	struct gv_addr dst;
+	uint32_t len;
+};
 
 struct ins_entry {
 	uint32_t id;
@@ -154,7 +175,9 @@ struct gv_shard {
 	struct sess *sess_cache[SESS_CACHE];
 	uint32_t hist_n;             /* ring slots, a power of two */
 	uint8_t *hist;               /* all rings */
-	uint8_t *dgrams;             /* all reply datagrams */
+	uint8_t *dgrams;             /* all datagram buffers */
+	struct txq_ent txq[TXQ_CAP];
+	uint32_t txq_n;
 
 	uint32_t nins;
 	struct ins_entry *ins;
@@ -168,7 +191,7 @@ struct gv_shard {
 	uint64_t tod_of, tod_ns;     /* ns_of_day(tod_of), a cache */
 	bool md_open;
 	struct gv_mold_writer mw;
-	uint8_t md_buf[GV_DGRAM_MAX];
+	uint8_t *md_buf;             /* DGRAM_STRIDE bytes */
 
 	/* timers */
 	uint64_t next_timer_ns;
@@ -176,7 +199,7 @@ struct gv_shard {
 
 	struct gv_evbuf evbuf;
 	struct gv_event ev[EVBUF_CAP];
-	uint8_t scratch[GV_DGRAM_MAX];
+	uint8_t *scratch;            /* DGRAM_STRIDE bytes */
 	struct gv_goe_dgram dg;      /* the datagram being handled */
 } GV_CACHE_ALIGNED;
 
@@ -246,10 +269,54 @@ static inline uint32_t msg_len(const uint8_t *msg)
 
 /* ---- output: GOE/1 ------------------------------------------------------ */
 
-static void emit(struct gv_shard *sh, const struct gv_addr *dst,
-                 const uint8_t *buf, uint32_t len)
+/* MAC the queued GOE/1 datagrams together, then emit all in order. */
+static void tx_drain(struct gv_shard *sh)
 {
-	sh->out.emit(sh->out.arg, dst, buf, len);
+	struct gv_mac_job job[TXQ_CAP];
+	uint64_t mac[TXQ_CAP];
+	uint8_t *at[TXQ_CAP];
+	uint32_t i, nj = 0;
+
+	GV_ASSERT(sh->txq_n <= TXQ_CAP);
+	for (i = 0; i < sh->txq_n; i++) {
+		const struct txq_ent *t = &sh->txq[i];
+
+		if (t->key == NULL)
+			continue;
+		job[nj] = (struct gv_mac_job){ t->buf, t->len, t->key };
+		at[nj++] = t->buf + GV_GOE_MAC_OFF;
+	}
+	if (nj > 0)
+		gv_mac_burst(job, nj, mac);
+	for (i = 0; i < nj; i++)
+		gv_put_le64(at[i], mac[i]);
+	for (i = 0; i < sh->txq_n; i++) {
+		const struct txq_ent *t = &sh->txq[i];
+
+		sh->out.emit(sh->out.arg, &t->dst, t->buf, t->len);
+	}
+	sh->txq_n = 0;
+}
+
+/*
+ * Queue the finished datagram in *bufp (sealed, if GOE/1: key set) for
+ * `dst`. *bufp gets the queue slot's spare buffer in exchange.
+ */
+static void tx_push(struct gv_shard *sh, uint8_t **bufp, uint32_t len,
+                    const uint8_t *key, const struct gv_addr *dst)
+{
+	struct txq_ent *t;
+	uint8_t *spare;
+
+	if (sh->txq_n == TXQ_CAP)
+		tx_drain(sh);
+	t = &sh->txq[sh->txq_n++];
+	spare = t->buf;
+	t->buf = *bufp;
+	*bufp = spare;
+	t->key = key;
+	t->dst = *dst;
+	t->len = len;
 }
 
 /* Finish and emit the session's open sequenced datagram, if any. */
@@ -259,8 +326,8 @@ static void sess_flush(struct gv_shard *sh, struct sess *s)
 
 	if (!s->open)
 		return;
-	len = gv_goe_finish(&s->w, s->key);
-	emit(sh, &s->peer, s->dgram, len);
+	len = gv_goe_seal(&s->w);
+	tx_push(sh, &s->dgram, len, s->key, &s->peer);
 	sh->cnt[GV_SH_TX_DGRAMS]++;
 	s->last_tx_ns = sh->now_ns;
 	s->open = false;
@@ -326,8 +393,8 @@ static void sess_send_unseq(struct gv_shard *sh, struct sess *s,
 		break;
 	}
 	GV_VERIFY(rc == 0);
-	len = gv_goe_finish(&w, s->key);
-	emit(sh, &s->peer, sh->scratch, len);
+	len = gv_goe_seal(&w);
+	tx_push(sh, &sh->scratch, len, s->key, &s->peer);
 	sh->cnt[GV_SH_TX_DGRAMS]++;
 	s->last_tx_ns = sh->now_ns;
 }
@@ -363,7 +430,7 @@ static void md_flush(struct gv_shard *sh)
 	if (!sh->md_open)
 		return;
 	len = gv_mold_finish(&sh->mw);
-	emit(sh, &sh->md_dst, sh->md_buf, len);
+	tx_push(sh, &sh->md_buf, len, NULL, &sh->md_dst);
 	sh->cnt[GV_SH_MD_PKTS]++;
 	sh->md_last_ns = sh->now_ns;
 	sh->md_open = false;
@@ -371,7 +438,7 @@ static void md_flush(struct gv_shard *sh)
 
 static void md_begin(struct gv_shard *sh)
 {
-	gv_mold_begin(&sh->mw, sh->md_buf, sizeof(sh->md_buf),
+	gv_mold_begin(&sh->mw, sh->md_buf, GV_DGRAM_MAX,
 	              sh->mold_session, sh->md_next);
 	sh->md_open = true;
 }
@@ -490,6 +557,7 @@ static void flush_all(struct gv_shard *sh)
 	}
 	sh->ndirty = 0;
 	md_flush(sh);
+	tx_drain(sh);
 }
 
 /* Apply one command at the current engine time; route its events. */
@@ -760,8 +828,43 @@ void gv_shard_tick(struct gv_shard *sh, uint64_t now_ns)
 	flush_all(sh);
 }
 
-void gv_shard_rx(struct gv_shard *sh, const uint8_t *payload, uint32_t len,
-                 const struct gv_addr *src, uint64_t now_ns)
+/*
+ * The MAC check of up to GV_BURST_MAX datagrams at once: ok[i] says
+ * whether in[i] carries the right MAC for the session its header names.
+ * Datagrams too short or long to be valid, or naming no session, get
+ * false here and are dropped by rx_one for that reason first.
+ */
+static void rx_macs(struct gv_shard *sh, const struct gv_shard_in *in,
+                    uint32_t n, bool *ok)
+{
+	struct gv_mac_job job[GV_BURST_MAX];
+	uint64_t mac[GV_BURST_MAX];
+	uint32_t idx[GV_BURST_MAX], i, nj = 0;
+
+	GV_ASSERT(n <= GV_BURST_MAX);
+	for (i = 0; i < n; i++) {
+		const struct sess *s;
+
+		ok[i] = false;
+		if (in[i].len < GV_DGRAM_HDR_LEN || in[i].len > GV_DGRAM_MAX)
+			continue;
+		s = sess_find(sh, gv_get_le32(in[i].payload + 4));
+		if (s == NULL)
+			continue;
+		job[nj] = (struct gv_mac_job){ in[i].payload, in[i].len,
+		                               s->key };
+		idx[nj++] = i;
+	}
+	if (nj > 0)
+		gv_mac_burst(job, nj, mac);
+	for (i = 0; i < nj; i++)
+		ok[idx[i]] = (mac[i] ^ gv_get_le64(in[idx[i]].payload +
+		                                  GV_GOE_MAC_OFF)) == 0;
+}
+
+/* One datagram whose MAC check (rx_macs) said mac_ok. */
+static void rx_one(struct gv_shard *sh, const uint8_t *payload, uint32_t len,
+                   const struct gv_addr *src, uint64_t now_ns, bool mac_ok)
 {
 	enum gv_goe_drop d;
 	struct sess *s = NULL;
@@ -779,7 +882,7 @@ void gv_shard_rx(struct gv_shard *sh, const uint8_t *payload, uint32_t len,
 			d = GV_GOE_DROP_SESSION;
 		else if (!source_ok(s, src))
 			d = GV_GOE_DROP_SOURCE;
-		else if (!gv_goe_mac_ok(payload, len, s->key))
+		else if (!mac_ok)
 			d = GV_GOE_DROP_MAC;
 	}
 	if (d != GV_GOE_OK) {
@@ -806,6 +909,29 @@ void gv_shard_rx(struct gv_shard *sh, const uint8_t *payload, uint32_t len,
 		rx_unsequenced(sh, s, src);
 	if (!sh->batching)
 		flush_all(sh);
+}
+
+void gv_shard_rx_burst(struct gv_shard *sh, const struct gv_shard_in *in,
+                       uint32_t n)
+{
+	bool ok[GV_BURST_MAX];
+
+	for (uint32_t at = 0; at < n; at += GV_BURST_MAX) {
+		uint32_t k = GV_MIN(n - at, GV_BURST_MAX);
+
+		rx_macs(sh, in + at, k, ok);
+		for (uint32_t i = 0; i < k; i++)
+			rx_one(sh, in[at + i].payload, in[at + i].len,
+			       &in[at + i].src, in[at + i].now_ns, ok[i]);
+	}
+}
+
+void gv_shard_rx(struct gv_shard *sh, const uint8_t *payload, uint32_t len,
+                 const struct gv_addr *src, uint64_t now_ns)
+{
+	struct gv_shard_in in = { payload, len, *src, now_ns };
+
+	gv_shard_rx_burst(sh, &in, 1);
 }
 
 void gv_shard_set_batching(struct gv_shard *sh, bool on)
@@ -1147,12 +1273,18 @@ static int shard_alloc(struct gv_shard *sh, const struct gv_config *cfg)
 	sh->sess = calloc(nss, sizeof(*sh->sess));
 	sh->by_id = calloc(nss, sizeof(*sh->by_id));
 	sh->dirty = calloc(nss, sizeof(*sh->dirty));
-	sh->dgrams = calloc(nss, DGRAM_STRIDE);
+	sh->dgrams = calloc(nss + TXQ_CAP + 2, DGRAM_STRIDE);
 	sh->hist = calloc(nss * sh->hist_n, GV_GOE_LEN_MAX);
 	sh->ins = calloc(GV_MAX(ni, 1u), sizeof(*sh->ins));
 	if (sh->sess == NULL || sh->by_id == NULL || sh->dirty == NULL ||
 	    sh->dgrams == NULL || sh->hist == NULL || sh->ins == NULL)
 		return -ENOMEM;
+	/* Sessions own the first nss buffers (add_sessions), then the tx
+	 * queue's spares, market data, scratch. */
+	for (uint32_t i = 0; i < TXQ_CAP; i++)
+		sh->txq[i].buf = sh->dgrams + (nss + i) * DGRAM_STRIDE;
+	sh->md_buf = sh->dgrams + (nss + TXQ_CAP) * DGRAM_STRIDE;
+	sh->scratch = sh->dgrams + (nss + TXQ_CAP + 1) * DGRAM_STRIDE;
 	return 0;
 }
 
@@ -1166,6 +1298,7 @@ static void md_open_session(struct gv_shard *sh)
 		md_put(sh, MD_DIRECTORY, NULL, 0, &sh->ins[i]);
 	md_put(sh, MD_SYSTEM, NULL, GV_ITCH_SYS_START_MARKET, NULL);
 	md_flush(sh);
+	tx_drain(sh);
 }
 
 struct gv_shard *gv_shard_create(const struct gv_config *cfg,
@@ -1222,8 +1355,10 @@ void gv_shard_close(struct gv_shard *sh, uint64_t now_ns)
 	md_put(sh, MD_SYSTEM, NULL, GV_ITCH_SYS_END_MESSAGES, NULL);
 	md_flush(sh);
 	md_begin(sh);
-	emit(sh, &sh->md_dst, sh->md_buf, gv_mold_end_of_session(&sh->mw));
+	tx_push(sh, &sh->md_buf, gv_mold_end_of_session(&sh->mw), NULL,
+	        &sh->md_dst);
 	sh->cnt[GV_SH_MD_PKTS]++;
 	sh->md_open = false;
+	tx_drain(sh);
 	shard_free(sh);
 }
