@@ -26,9 +26,11 @@
  * and GET /health, during both passes: the cost of being observed.
  *
  *   dp_bench [EAL options] -- --config FILE --pcap FILE [--rate PPS]
- *            [--http-load RPS] [--offload NAME]
+ *            [--http-load RPS] [--offload NAME] [--max-only]
  *
  * --offload overrides the config's engine.offload.backend (none, sw, ...).
+ * --max-only runs the maximum-rate pass alone (no jitter measurement, no
+ * paced pass), for profiling.
  */
 #include <curl/curl.h>
 #include <getopt.h>
@@ -353,6 +355,7 @@ int main(int argc, char **argv)
 		{ "rate", required_argument, NULL, 'r' },
 		{ "http-load", required_argument, NULL, 'H' },
 		{ "offload", required_argument, NULL, 'O' },
+		{ "max-only", no_argument, NULL, 'M' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *conf = NULL, *pcap = NULL, *offload = NULL;
@@ -362,6 +365,7 @@ int main(int argc, char **argv)
 	struct capture c;
 	double rate = 0;
 	char err[512];
+	bool max_only = false;
 	int n, o;
 
 	n = rte_eal_init(argc, argv);
@@ -380,12 +384,15 @@ int main(int argc, char **argv)
 			g_http_rps = atof(optarg);
 		else if (o == 'O')
 			offload = optarg;
+		else if (o == 'M')
+			max_only = true; /* profiling: no jitter pass, no pacing */
 		else
 			return 2;
 	}
 	if (conf == NULL || pcap == NULL) {
 		fprintf(stderr, "usage: dp_bench [EAL] -- --config F --pcap F "
-		        "[--rate PPS]\n");
+		        "[--rate PPS] [--offload NAME] [--http-load RPS] "
+		        "[--max-only]\n");
 		return 2;
 	}
 	cfg = gv_config_load(conf, err, sizeof(err));
@@ -410,12 +417,15 @@ int main(int argc, char **argv)
 	gv_clock_init(0);
 	printf("dp_bench: %u frames from %s, net_ring port, run-to-completion\n",
 	       c.n, pcap);
-	measure_jitter();
+	if (!max_only)
+		measure_jitter();
 	if (run_pass(cfg, &c, rx, tx, rate, &max) != 0)
 		return 1;
-	if (rate == 0 && run_pass(cfg, &c, rx, tx, max.dgrams_s / 2, &half) != 0)
+	if (max_only)
+		half = max;
+	else if (rate == 0 && run_pass(cfg, &c, rx, tx, max.dgrams_s / 2, &half) != 0)
 		return 1;
-	if (rate != 0)
+	else if (rate != 0)
 		half = max;
 	printf("result: max_dgrams_per_s=%.0f max_msgs_per_s=%.0f "
 	       "half_rate_dgrams_per_s=%.0f half_p50_ns=%.0f half_p99_ns=%.0f "
