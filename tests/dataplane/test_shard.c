@@ -20,6 +20,7 @@
 #include "gv_errno.h"
 #include "gv_goe.h"
 #include "gv_itch.h"
+#include "gv_mac.h"
 #include "gv_shard.h"
 #include "gv_test.h"
 
@@ -1437,6 +1438,141 @@ static void test_determinism(void)
 	CU_ASSERT_NOT_EQUAL(r1.digest, r3.digest);
 }
 
+/* ---- bursts: gv_shard_rx_burst == gv_shard_rx, datagram by datagram ---- */
+
+#define BURST_DGRAMS 700
+static uint8_t g_in[BURST_DGRAMS][GV_DGRAM_MAX];
+static struct gv_shard_in g_inv[BURST_DGRAMS];
+
+/* Logons, then sequenced datagrams of 1..6 commands from three sessions,
+ * some spoiled: a flipped bit (MAC), an unknown session, a foreign
+ * source, a truncated datagram, a gap, a resent duplicate. Returns n. */
+static uint32_t burst_input(uint64_t seed)
+{
+	struct client c[3] = { cl_make(1, IP(10, 0, 0, 1)),
+	                       cl_make(2, IP(192, 168, 0, 2)),
+	                       cl_make(3, IP(192, 168, 0, 3)) };
+	uint64_t rng = seed, now = T0 + NS;
+	uint32_t n = 0;
+
+	for (uint32_t k = 0; k < 3; k++, n++) {
+		gv_goe_begin(&g_w, g_in[n], c[k].id, 0, now);
+		CU_ASSERT_FATAL(gv_goe_put_logon(&g_w, 60000, false) == 0);
+		g_inv[n] = (struct gv_shard_in){ g_in[n],
+		        gv_goe_finish(&g_w, c[k].key), c[k].addr, now };
+	}
+	for (; n < BURST_DGRAMS; n++) {
+		struct client *x = &c[gv_test_below(&rng, 3)];
+		uint32_t m = 1 + (uint32_t)gv_test_below(&rng, 6);
+		uint64_t bad = gv_test_below(&rng, 100), seq = x->seq;
+		struct gv_addr src = x->addr;
+
+		now += gv_test_below(&rng, MS);
+		if (bad >= 90 && bad < 93)
+			seq += 2;                        /* a gap */
+		else if (bad >= 93 && bad < 96 && seq > 3)
+			seq -= 2;                        /* a duplicate */
+		gv_goe_begin(&g_w, g_in[n], bad >= 96 && bad < 98 ? 999 : x->id,
+		             seq, now);
+		for (uint32_t i = 0; i < m; i++) {
+			struct gv_cmd k;
+
+			if (gv_test_below(&rng, 4) == 0 && x->cl > 1) {
+				memset(&k, 0, sizeof(k));
+				k.type = GV_CMD_CANCEL;
+				k.u.cancel.cl_ord_id =
+					1 + gv_test_below(&rng, x->cl - 1);
+			} else {
+				k = new_order(1, x->cl++,
+				              1 + (uint8_t)gv_test_below(&rng, 2),
+				              95 + (int64_t)gv_test_below(&rng, 10),
+				              1 + gv_test_below(&rng, 20),
+				              GV_TIF_GTC);
+			}
+			CU_ASSERT_FATAL(gv_goe_put_cmd(&g_w, &k) == 0);
+		}
+		g_inv[n] = (struct gv_shard_in){ g_in[n],
+		        gv_goe_finish(&g_w, x->key), src, now };
+		if (bad < 4)
+			g_in[n][GV_DGRAM_HDR_LEN + 5] ^= 0x10; /* bad MAC */
+		else if (bad < 6)
+			g_inv[n].src.ip ^= 0x01000000;      /* foreign source */
+		else if (bad < 7)
+			g_inv[n].len = GV_DGRAM_HDR_LEN - 1; /* truncated */
+		if (bad >= 7 && bad < 90)
+			x->seq += m;
+	}
+	return n;
+}
+
+/* Chunks of 1..40 (more than one rx_macs burst), flushed after each:
+ * one datagram at a time, or as bursts. */
+static struct run burst_run(uint32_t n, uint64_t seed, bool burst)
+{
+	struct gv_shard *sh = mk(0, T0);
+	uint64_t rng = seed;
+	struct run r;
+
+	gv_shard_set_batching(sh, true);
+	for (uint32_t at = 0; at < n;) {
+		uint32_t k = GV_MIN(n - at, 1 + (uint32_t)gv_test_below(&rng, 40));
+
+		if (burst)
+			gv_shard_rx_burst(sh, g_inv + at, k);
+		else
+			for (uint32_t i = at; i < at + k; i++)
+				gv_shard_rx(sh, g_inv[i].payload, g_inv[i].len,
+				            &g_inv[i].src, g_inv[i].now_ns);
+		gv_shard_flush(sh);
+		at += k;
+	}
+	book_ok(sh);
+	r.hash = gv_shard_hash(sh);
+	for (uint32_t k = 0; k < GV_SH_MAX; k++)
+		r.cnt[k] = cnt(sh, (enum gv_shard_counter)k);
+	r.fills = gv_book_counter(gv_shard_book(sh), GV_CNT_FILLS);
+	gv_shard_close(sh, g_inv[n - 1].now_ns + NS);
+	r.npkt = g_npkt;
+	r.digest = digest_pkts();
+	return r;
+}
+
+static bool same_run(const struct run *a, const struct run *b)
+{
+	return a->npkt == b->npkt && a->digest == b->digest &&
+	       a->hash == b->hash && a->fills == b->fills &&
+	       memcmp(a->cnt, b->cnt, sizeof(a->cnt)) == 0;
+}
+
+static void test_rx_burst(void)
+{
+	uint64_t seed = gv_test_seed(20261122);
+	uint32_t n = burst_input(seed);
+	enum gv_mac_impl was = gv_mac_impl();
+	struct run one = burst_run(n, seed, false);
+	struct run all = burst_run(n, seed, true);
+
+	/* The input reaches what it means to. */
+	CU_ASSERT(one.cnt[GV_SH_MSGS_IN] > 1000);
+	CU_ASSERT(one.cnt[GV_SH_DROP_FIRST + GV_GOE_DROP_MAC] > 10);
+	CU_ASSERT(one.cnt[GV_SH_DROP_FIRST + GV_GOE_DROP_SESSION] > 5);
+	CU_ASSERT(one.cnt[GV_SH_DROP_FIRST + GV_GOE_DROP_SOURCE] > 5);
+	CU_ASSERT(one.cnt[GV_SH_GAPS] > 5);
+	CU_ASSERT(one.cnt[GV_SH_DUPLICATES] > 5);
+	CU_ASSERT(one.fills > 100);
+	CU_ASSERT(same_run(&one, &all));
+	/* Every MAC implementation, the same output. */
+	for (enum gv_mac_impl i = 0; i < GV_MAC_IMPL_MAX; i++) {
+		struct run r;
+
+		if (gv_mac_set_impl(i) != 0)
+			continue;
+		r = burst_run(n, seed, true);
+		CU_ASSERT(same_run(&one, &r));
+	}
+	CU_ASSERT(gv_mac_set_impl(was) == 0);
+}
+
 static void test_hash_covers_sessions(void)
 {
 	struct gv_shard *s1 = mk(0, T0);
@@ -1506,6 +1642,7 @@ static const struct gv_test tests[] = {
 	GV_TEST(test_kill_switch),
 	GV_TEST(test_md_heartbeat),
 	GV_TEST(test_determinism),
+	GV_TEST(test_rx_burst),
 	GV_TEST(test_hash_covers_sessions),
 };
 
