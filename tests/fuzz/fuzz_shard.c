@@ -18,6 +18,8 @@
  * unknown one), bit 2: repair the header, bit 3: sign, bits 4-6: advance
  * the engine clock (0, 1 ms, 10 ms, 100 ms, 1 s, 3 s, 10 s, 100 s),
  * bit 7: then run an operator action chosen by the first payload byte.
+ * Records that do not advance the clock join the burst before them, up
+ * to 8, handed over by gv_shard_rx_burst (the others by gv_shard_rx).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -132,6 +134,19 @@ static void operator_action(struct gv_shard *sh, uint8_t what, uint64_t now)
 	}
 }
 
+/* Datagrams held for one gv_shard_rx_burst (no clock advance). */
+#define PEND_MAX 8
+static uint8_t g_pend[PEND_MAX][GV_DGRAM_MAX];
+static struct gv_shard_in g_pin[PEND_MAX];
+static uint32_t g_npend;
+
+static void pend_flush(struct gv_shard *sh)
+{
+	if (g_npend > 0)
+		gv_shard_rx_burst(sh, g_pin, g_npend);
+	g_npend = 0;
+}
+
 /* Feed one input to a fresh shard; returns its final state hash. */
 static uint64_t run(const uint8_t *d, size_t n)
 {
@@ -173,7 +188,20 @@ static uint64_t run(const uint8_t *d, size_t n)
 
 			memcpy(buf + GV_GOE_MAC_OFF, &mac, 8);
 		}
-		gv_shard_rx(sh, buf, len, &src, now);
+		if ((op & 0x70) == 0) {
+			/* No clock advance: it arrives with the datagrams
+			 * before it, as one burst (MACs side by side). */
+			uint32_t k = g_npend++;
+
+			memcpy(g_pend[k], buf, len);
+			g_pin[k] = (struct gv_shard_in){ g_pend[k], len, src,
+			                                 now };
+			if (g_npend == PEND_MAX || (op & 0x80))
+				pend_flush(sh);
+		} else {
+			pend_flush(sh);
+			gv_shard_rx(sh, buf, len, &src, now);
+		}
 		if ((op & 0x80) && len > 0)
 			operator_action(sh, buf[0], now);
 		if (gv_book_check(gv_shard_book(sh), why, sizeof(why)) != 0) {
@@ -181,6 +209,7 @@ static uint64_t run(const uint8_t *d, size_t n)
 			abort();
 		}
 	}
+	pend_flush(sh);
 	/* The matching step went through the sw offload (depth 4: matches
 	 * often run past the mirror), which never gives a wrong answer: a
 	 * fault means the book's mirror bookkeeping lost a level change. */

@@ -53,7 +53,8 @@ goe)
 	libs=$sodium ;;
 shard)
 	src="$root/tests/fuzz/fuzz_shard.c $root/dataplane/gv_goe.c
-	     $root/dataplane/gv_itch.c $root/dataplane/gv_shard.c
+	     $root/dataplane/gv_itch.c $root/dataplane/gv_mac.c
+	     $root/dataplane/gv_shard.c
 	     $root/book/gv_book.c $root/offload/gv_offload.c
 	     $root/offload/gv_off_sw.c $root/common/gv_errno.c
 	     $root/common/gv_pool.c $root/common/gv_clock.c
