@@ -22,12 +22,15 @@
  * gv_wire_pvt.h (memcpy plus a swap on big-endian hosts): no alignment or
  * host byte order assumptions, no packed structs.
  *
- * The MAC is SipHash-2-4 (libsodium's crypto_shorthash_siphash24: hashing
- * is not our core, so a well-kept library does it) over the datagram with
- * bytes 24..31 as zero: an inbound datagram is copied with that word
+ * The MAC is SipHash-2-4 over the datagram with bytes 24..31 as zero.
+ * One datagram at a time, libsodium's crypto_shorthash_siphash24 does it
+ * (a well-kept library): an inbound datagram is copied with that word
  * cleared and hashed (libsodium has no streaming SipHash, and the input
  * buffer stays read-only); gv_goe_finish hashes the writer's buffer, whose
- * MAC field is still zero, in place.
+ * MAC field is still zero, in place. The engine's hot path hashes bursts
+ * of datagrams side by side instead (gv_mac.h: libsodium has no batched
+ * form), held to libsodium by the tests; gv_goe_seal leaves the MAC to
+ * it.
  *
  * Cost on the engine's path: execution reports are encoded by
  * gv_goe_encode_event straight into a zeroed 64-byte slot (the resend
