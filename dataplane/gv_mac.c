@@ -30,9 +30,19 @@ GV_STATIC_ASSERT(GV_GOE_MAC_OFF == 3 * 8, "the MAC field is word 3");
 GV_STATIC_ASSERT(GV_DGRAM_HDR_LEN >= GV_GOE_MAC_OFF + 8,
                  "every job has a whole word 3");
 
-/* The per-lane scalars of a job: key words, whole words, final word. */
 #define LANES_MIN 3u                  /* fewer jobs go to libsodium */
 
+static void mac_scalar(const struct gv_mac_job *job, uint32_t n,
+                       uint64_t *mac)
+{
+	for (uint32_t i = 0; i < n; i++)
+		mac[i] = gv_goe_mac(job[i].buf, job[i].len, job[i].key);
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+
+/* The per-lane scalars of a job: key words, whole words, final word. */
 struct lane {
 	uint64_t k0, k1, nw, last;
 };
@@ -54,16 +64,6 @@ static void lane_of(const struct gv_mac_job *j, struct lane *l)
 	}
 	l->last = tail | (uint64_t)(j->len & 0xff) << 56;
 }
-
-static void mac_scalar(const struct gv_mac_job *job, uint32_t n,
-                       uint64_t *mac)
-{
-	for (uint32_t i = 0; i < n; i++)
-		mac[i] = gv_goe_mac(job[i].buf, job[i].len, job[i].key);
-}
-
-#if defined(__x86_64__) && defined(__GNUC__)
-#include <immintrin.h>
 
 #define HAVE_LANES 1
 
