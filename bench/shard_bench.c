@@ -33,6 +33,7 @@
 #include "gv_config.h"
 #include "gv_errno.h"
 #include "gv_shard.h"
+#include "tools/gv_capture.h"
 
 struct dgram {
 	uint8_t *pl;
@@ -73,29 +74,6 @@ static void sink_emit(void *arg, const struct gv_addr *dst,
 	k->bytes += len;
 }
 
-/* UDP payload of an Ethernet [VLAN] IPv4 frame, or NULL. */
-static const uint8_t *udp_payload(const uint8_t *p, uint32_t len,
-                                  struct gv_addr *src, uint32_t *plen)
-{
-	uint32_t off = 14, ihl;
-
-	if (len >= 18 && p[12] == 0x81 && p[13] == 0x00)
-		off = 18;
-	if (len < off + 28 || p[off - 2] != 0x08 || p[off - 1] != 0x00 ||
-	    p[off + 9] != 17)
-		return NULL;
-	ihl = (p[off] & 15u) * 4;
-	if (len < off + ihl + 8)
-		return NULL;
-	src->ip = (uint32_t)p[off + 12] << 24 | (uint32_t)p[off + 13] << 16 |
-	          (uint32_t)p[off + 14] << 8 | p[off + 15];
-	src->port = (uint16_t)(p[off + ihl] << 8 | p[off + ihl + 1]);
-	*plen = (uint32_t)(p[off + ihl + 4] << 8 | p[off + ihl + 5]) - 8;
-	if (*plen > GV_DGRAM_MAX || off + ihl + 8 + *plen > len)
-		return NULL;
-	return p + off + ihl + 8;
-}
-
 static int load(const char *path, const struct gv_config *cfg,
                 struct dgram **out, uint32_t *n)
 {
@@ -113,7 +91,8 @@ static int load(const char *path, const struct gv_config *cfg,
 	while (pcap_next_ex(in, &h, &pkt) == 1) {
 		struct gv_addr src;
 		uint32_t plen, id;
-		const uint8_t *pl = udp_payload(pkt, h->caplen, &src, &plen);
+		const uint8_t *pl = gv_capture_udp_payload(pkt, h->caplen,
+		                                           &src, &plen);
 		int s = -1;
 
 		if (pl == NULL || plen < 8)

@@ -19,6 +19,7 @@
 #include "gv_config.h"
 #include "gv_errno.h"
 #include "gv_shard.h"
+#include "tools/gv_capture.h"
 
 struct out {
 	pcap_dumper_t *d;
@@ -73,29 +74,6 @@ static void emit(void *arg, const struct gv_addr *dst, const uint8_t *pl,
 	o->frames++;
 }
 
-/* UDP payload of an Ethernet [VLAN] IPv4 frame, or NULL. */
-static const uint8_t *udp_payload(const uint8_t *p, uint32_t len,
-                                  struct gv_addr *src, uint32_t *plen)
-{
-	uint32_t off = 14, ihl;
-
-	if (len >= 18 && p[12] == 0x81 && p[13] == 0x00)
-		off = 18;
-	if (len < off + 28 || p[off - 2] != 0x08 || p[off - 1] != 0x00 ||
-	    p[off + 9] != 17)
-		return NULL;
-	ihl = (p[off] & 15u) * 4;
-	if (len < off + ihl + 8)
-		return NULL;
-	src->ip = (uint32_t)p[off + 12] << 24 | (uint32_t)p[off + 13] << 16 |
-	          (uint32_t)p[off + 14] << 8 | p[off + 15];
-	src->port = (uint16_t)(p[off + ihl] << 8 | p[off + ihl + 1]);
-	*plen = (uint32_t)(p[off + ihl + 4] << 8 | p[off + ihl + 5]) - 8;
-	if (off + ihl + 8 + *plen > len)
-		return NULL;
-	return p + off + ihl + 8;
-}
-
 int main(int argc, char **argv)
 {
 	char err[PCAP_ERRBUF_SIZE > 512 ? PCAP_ERRBUF_SIZE : 512];
@@ -129,7 +107,8 @@ int main(int argc, char **argv)
 	while (pcap_next_ex(in, &h, &pkt) == 1) {
 		struct gv_addr src;
 		uint32_t plen;
-		const uint8_t *pl = udp_payload(pkt, h->caplen, &src, &plen);
+		const uint8_t *pl = gv_capture_udp_payload(pkt, h->caplen,
+		                                           &src, &plen);
 		int s;
 
 		/* The capture's clock, at the microsecond like net_pcap's. */
