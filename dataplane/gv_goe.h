@@ -221,6 +221,31 @@ static inline int gv_goe_put_slot(struct gv_goe_writer *w,
 	return 0;
 }
 
+/*
+ * Append the reply for execution-report event `e` (as gv_goe_put_event),
+ * encoded in place by gv_goe_encode_event: all GV_GOE_LEN_MAX bytes from
+ * the message's start are written (zero past it), so the writer's buffer
+ * needs GV_GOE_SLOT_SLACK bytes of room past GV_DGRAM_MAX, as for
+ * gv_goe_put_slot. Returns the message, or NULL when the datagram is full
+ * or `e` has no GOE/1 message (nothing appended; bytes past the
+ * datagram's length may have changed).
+ */
+static inline uint8_t *gv_goe_put_encoded(struct gv_goe_writer *w,
+                                          const struct gv_event *e)
+{
+	uint8_t *m = w->buf + w->len;
+	int len;
+
+	if (w->count >= GV_DGRAM_MSGS_MAX)
+		return NULL;
+	len = gv_goe_encode_event(m, e);
+	if (len < 0 || (uint32_t)len > GV_DGRAM_MAX - w->len)
+		return NULL;
+	w->len += (uint32_t)len;
+	w->count++;
+	return m;
+}
+
 /* Client-side encoders (tools, tests): the message for a book command
  * (N, C, R, M), a logon, a logout, a heartbeat, a resend request. */
 int gv_goe_put_cmd(struct gv_goe_writer *w, const struct gv_cmd *c);

@@ -12,10 +12,13 @@
  *    ITCH stock field (binary search for 'A' and 'H').
  *  - The book writes events to `evbuf`; its flush callback (on_events)
  *    routes each one: an execution report is numbered with the session's
- *    next_out, encoded once into its slot of the session's resend ring
- *    and, if the session is logged on, appended to the session's open
- *    sequenced datagram (one fixed 64-byte copy of the slot); a
- *    market-data event goes into the shard's open MoldUDP64 packet. A
+ *    next_out, encoded once, in place at the end of the session's open
+ *    sequenced datagram if the session is logged on (else into `enc`),
+ *    and copied from there into its 64-byte slot of the session's resend
+ *    ring with non-temporal stores (the ring is written once and read
+ *    only by resends, which append a slot to the datagram with one fixed
+ *    64-byte copy); a market-data event goes into the shard's open
+ *    MoldUDP64 packet. A
  *    full datagram or packet goes to the tx queue (`txq[]`); what is
  *    left is queued when the input (a datagram, a tick, an operator
  *    action) is done.
@@ -37,12 +40,13 @@
  *    GV_GOE_LEN_MAX slot per message; the length is the message's own
  *    header, so none is stored): 4 MiB at the default 65,536; plus a
  *    reply datagram buffer (1,472 bytes and 64 of slack for
- *    gv_goe_put_slot's fixed-size copies) and about 100 bytes of state;
+ *    gv_goe_put_slot's fixed-size copies and in-place encoding) and
+ *    about 100 bytes of state;
  *    per shard, TXQ_CAP + 2 more such buffers (tx queue, market data,
  *    unsequenced replies).
- *    The ring is calloc'd and not touched at create (every configured
- *    session's full history can be gigabytes): its pages fault in as they
- *    are first written, once per page.
+ *    The ring is allocated line-aligned and not touched at create (every
+ *    configured session's full history can be gigabytes): its pages
+ *    fault in as they are first written, once per page.
  *  - the book: max_orders = engine.orders_per_shard, max_level_pages =
  *    max(256, orders_per_shard / 16) pages of 64 price levels (2,112 bytes
  *    each; 132 MiB at the default 2^20 orders; an order that would need
@@ -87,6 +91,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "gv_errno.h"
 #include "gv_itch.h"
@@ -198,6 +205,8 @@ struct gv_shard {
 	uint64_t eod_ns;             /* next configured end of day; NO_TIME */
 
 	struct gv_evbuf evbuf;
+	/* a report for a logged-off session, encoded for its resend ring */
+	uint8_t enc[GV_GOE_LEN_MAX];
 	struct gv_event ev[EVBUF_CAP];
 	uint8_t *scratch;            /* DGRAM_STRIDE bytes */
 	struct gv_goe_dgram dg;      /* the datagram being handled */
@@ -267,6 +276,28 @@ static inline uint32_t msg_len(const uint8_t *msg)
 	return (uint32_t)msg[0] | (uint32_t)msg[1] << 8;
 }
 
+/*
+ * Keep message `seq`, the GV_GOE_LEN_MAX bytes at `msg`, in the session's
+ * resend ring. The ring is far bigger than the caches and read back only
+ * for resends: whole-line non-temporal stores neither read each line
+ * before writing it nor evict the book's lines to hold it. (This core's
+ * own later loads see them; no other thread reads the ring.)
+ */
+static inline void hist_keep(const struct gv_shard *sh, const struct sess *s,
+                             uint64_t seq, const uint8_t *msg)
+{
+	uint8_t *slot = hist_slot(sh, s, seq);
+
+#if defined(__SSE2__)
+	for (uint32_t i = 0; i < GV_GOE_LEN_MAX; i += 16)
+		_mm_stream_si128((__m128i *)(void *)(slot + i),
+		                 _mm_loadu_si128((const __m128i *)(const void *)
+		                                         (msg + i)));
+#else
+	memcpy(slot, msg, GV_GOE_LEN_MAX);
+#endif
+}
+
 /* ---- output: GOE/1 ------------------------------------------------------ */
 
 /* MAC the queued GOE/1 datagrams together, then emit all in order. */
@@ -333,19 +364,27 @@ static void sess_flush(struct gv_shard *sh, struct sess *s)
 	s->open = false;
 }
 
-/* sess_put_seq's slow path: a new datagram, starting with message `seq`. */
-static void sess_put_seq_new(struct gv_shard *sh, struct sess *s,
-                             uint64_t seq, const uint8_t *slot, uint32_t len)
+/* Flush the session's open datagram and begin one whose first message
+ * will be `seq`. */
+static void sess_open(struct gv_shard *sh, struct sess *s, uint64_t seq)
 {
 	sess_flush(sh, s);
 	gv_goe_begin(&s->w, s->dgram, s->id, seq, sh->now_ns);
-	GV_VERIFY(gv_goe_put_slot(&s->w, slot, len) == 0);
 	s->open = true;
-	s->w_next = seq + 1;
+	s->w_next = seq;
 	if (!s->dirty) {
 		s->dirty = true;
 		sh->dirty[sh->ndirty++] = sess_index(sh, s);
 	}
+}
+
+/* sess_put_seq's slow path: a new datagram, starting with message `seq`. */
+static void sess_put_seq_new(struct gv_shard *sh, struct sess *s,
+                             uint64_t seq, const uint8_t *slot, uint32_t len)
+{
+	sess_open(sh, s, seq);
+	GV_VERIFY(gv_goe_put_slot(&s->w, slot, len) == 0);
+	s->w_next = seq + 1;
 }
 
 /* Append message `seq` (already encoded in its ring slot) to the
@@ -399,26 +438,40 @@ static void sess_send_unseq(struct gv_shard *sh, struct sess *s,
 	s->last_tx_ns = sh->now_ns;
 }
 
-/* An execution report: number it, keep it, send it if logged on. */
+/*
+ * An execution report: number it, send it if logged on, keep it. It is
+ * encoded once, in place at the end of the session's open datagram (a
+ * hot line) when logged on, else into the shard's `enc`, and copied from
+ * there into the resend ring.
+ */
 static void route_report(struct gv_shard *sh, const struct gv_event *e)
 {
 	struct sess *s;
-	uint8_t *slot;
-	uint32_t len;
+	uint64_t seq;
+	uint8_t *msg;
 
 	s = sess_find(sh, e->session);
 	if (s == NULL)
 		return; /* an admin command's REJECTED (session 0) */
 	GV_ASSERT(s->next_out >= 1 && sess_index(sh, s) < sh->nsess);
-	/* Encoded once, straight into the resend ring. */
-	slot = hist_slot(sh, s, s->next_out);
-	len = (uint32_t)gv_goe_encode_event(slot, e);
-	GV_VERIFY(len >= GV_MSG_HDR_LEN && len <= GV_GOE_LEN_MAX &&
-	          msg_len(slot) == len);
+	seq = s->next_out;
+	if (s->logged_on) {
+		msg = NULL;
+		if (gv_likely(s->open && s->w_next == seq))
+			msg = gv_goe_put_encoded(&s->w, e);
+		if (msg == NULL) {
+			sess_open(sh, s, seq);
+			msg = gv_goe_put_encoded(&s->w, e);
+			GV_VERIFY(msg != NULL); /* an execution report */
+		}
+		s->w_next = seq + 1;
+	} else {
+		msg = sh->enc;
+		GV_VERIFY(gv_goe_encode_event(msg, e) > 0);
+	}
+	hist_keep(sh, s, seq, msg);
 	sh->cnt[GV_SH_MSGS_OUT]++;
-	if (s->logged_on)
-		sess_put_seq(sh, s, s->next_out, slot);
-	s->next_out++;
+	s->next_out = seq + 1;
 }
 
 /* ---- output: market data ----------------------------------------------- */
@@ -1274,7 +1327,10 @@ static int shard_alloc(struct gv_shard *sh, const struct gv_config *cfg)
 	sh->by_id = calloc(nss, sizeof(*sh->by_id));
 	sh->dirty = calloc(nss, sizeof(*sh->dirty));
 	sh->dgrams = calloc(nss + TXQ_CAP + 2, DGRAM_STRIDE);
-	sh->hist = calloc(nss * sh->hist_n, GV_GOE_LEN_MAX);
+	/* Line-aligned for hist_keep's whole-line stores. Untouched here:
+	 * pages fault in as they are first written, and a slot is read only
+	 * after it was written. */
+	sh->hist = aligned_alloc(64, nss * sh->hist_n * GV_GOE_LEN_MAX);
 	sh->ins = calloc(GV_MAX(ni, 1u), sizeof(*sh->ins));
 	if (sh->sess == NULL || sh->by_id == NULL || sh->dirty == NULL ||
 	    sh->dgrams == NULL || sh->hist == NULL || sh->ins == NULL)

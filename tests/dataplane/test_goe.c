@@ -989,6 +989,50 @@ static void test_put_raw(void)
 	CU_ASSERT_EQUAL(w.len, lb);
 }
 
+/* gv_goe_put_encoded builds the same datagram as gv_goe_put_event, and
+ * stops at the same limits (bytes and messages), appending nothing. */
+static void test_put_encoded(void)
+{
+	uint8_t a[GV_DGRAM_MAX], b[GV_DGRAM_MAX + GV_GOE_SLOT_SLACK];
+	struct gv_goe_writer wa, wb;
+	struct gv_event e[8], md = { .type = GV_EV_MD_ADD };
+	uint32_t n = reply_events(e), i, la, lb;
+	uint8_t *m;
+
+	gv_goe_begin(&wa, a, 5, 10, 3);
+	gv_goe_begin(&wb, b, 5, 10, 3);
+	for (i = 0; ; i++) {
+		int ra = gv_goe_put_event(&wa, &e[i % n]);
+
+		m = gv_goe_put_encoded(&wb, &e[i % n]);
+		CU_ASSERT_EQUAL(ra == 0, m != NULL);
+		CU_ASSERT_EQUAL(wa.len, wb.len);
+		CU_ASSERT_EQUAL(wa.count, wb.count);
+		if (m == NULL)
+			break;
+		CU_ASSERT_EQUAL((uint32_t)(m - b) + ((uint32_t)m[0] |
+		                (uint32_t)m[1] << 8), wb.len);
+	}
+	CU_ASSERT(i > 20);
+	CU_ASSERT_EQUAL(gv_goe_put_encoded(&wb, &md), NULL);
+	la = gv_goe_finish(&wa, g_key);
+	lb = gv_goe_finish(&wb, g_key);
+	CU_ASSERT_EQUAL_FATAL(la, lb);
+	CU_ASSERT(memcmp(a, b, la) == 0);
+	/* The message limit: 64 messages at most, whatever their bytes. */
+	gv_goe_begin(&wb, b, 5, 10, 3);
+	for (i = 0; i < GV_DGRAM_MSGS_MAX - 4; i++)
+		CU_ASSERT(gv_goe_put_client_heartbeat(&wb) == 0);
+	for (i = 0; i < 4; i++)
+		CU_ASSERT(gv_goe_put_encoded(&wb, &e[1]) != NULL);
+	la = wb.len;
+	CU_ASSERT_EQUAL(la, 32 + 60 * 4 + 4 * GV_GOE_LEN_REJECTED);
+	CU_ASSERT_EQUAL(gv_goe_put_encoded(&wb, &e[1]), NULL);
+	CU_ASSERT_EQUAL(wb.count, 64);
+	CU_ASSERT_EQUAL(wb.len, la);
+	CU_ASSERT_EQUAL(gv_goe_put_encoded(&wb, &md), NULL);
+}
+
 /* gv_goe_encode_event gives the bytes gv_goe_put_event puts in a datagram. */
 static void test_encode_event_matches_put_event(void)
 {
@@ -1038,6 +1082,7 @@ static const struct gv_test tests[] = {
 	GV_TEST(test_writer_message_limit),
 	GV_TEST(test_writer_byte_limit),
 	GV_TEST(test_put_raw),
+	GV_TEST(test_put_encoded),
 };
 
 static int setup(void)

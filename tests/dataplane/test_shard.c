@@ -881,6 +881,54 @@ static void test_resend_request(void)
 	gv_shard_close(sh, now + NS);
 }
 
+/* Reports for a logged-out session are numbered and kept: after the next
+ * Logon a resend brings them back, the same as if it had been there. */
+static void test_resend_logged_out(void)
+{
+	struct gv_shard *sh = mk(0, T0);
+	struct client a = cl_make(1, IP(10, 0, 0, 1));
+	struct client b = cl_make(2, IP(192, 168, 0, 2));
+	uint64_t now = T0 + NS;
+	uint64_t cl = a.cl;
+	uint32_t from;
+	int n;
+
+	logon(sh, &a, 1000, false, now);
+	logon(sh, &b, 1000, false, now);
+	order(sh, &a, 1, GV_SIDE_SELL, 100, 10, GV_TIF_GTC, now); /* 'a' 1 */
+	unseq(sh, &a, GV_GOE_LOGOUT, 0, 0, now + MS);
+	from = g_npkt;
+	/* Two fills of a's order while a is away: its 2 and 3. */
+	order(sh, &b, 1, GV_SIDE_BUY, 100, 4, GV_TIF_IOC, now + 2 * MS);
+	order(sh, &b, 1, GV_SIDE_BUY, 100, 5, GV_TIF_IOC, now + 3 * MS);
+	CU_ASSERT_EQUAL(replies(from, &a.addr), 0);
+	logon(sh, &a, 1000, false, now + 4 * MS);
+	from = g_npkt;
+	unseq(sh, &a, GV_GOE_RESEND, 1, 10, now + 5 * MS);
+	n = replies(from, &a.addr);
+	CU_ASSERT_EQUAL_FATAL(n, 3);
+	CU_ASSERT_EQUAL(g_rep[0].type, GV_GOE_ACCEPTED);
+	CU_ASSERT_EQUAL(g_rep[0].ev.u.ord.cl_ord_id, cl);
+	CU_ASSERT_EQUAL(g_rep[1].type, GV_GOE_FILL);
+	CU_ASSERT_EQUAL(g_rep[1].seq, 2);
+	CU_ASSERT_EQUAL(g_rep[1].ev.u.ord.cl_ord_id, cl);
+	CU_ASSERT_EQUAL(g_rep[1].ev.u.ord.qty, 4);
+	CU_ASSERT_EQUAL(g_rep[1].ev.u.ord.open_qty, 6);
+	CU_ASSERT_EQUAL(g_rep[2].type, GV_GOE_FILL);
+	CU_ASSERT_EQUAL(g_rep[2].seq, 3);
+	CU_ASSERT_EQUAL(g_rep[2].ev.u.ord.qty, 5);
+	CU_ASSERT_EQUAL(g_rep[2].ev.u.ord.open_qty, 1);
+	/* What follows is numbered after them and sent at once. */
+	from = g_npkt;
+	order(sh, &a, 1, GV_SIDE_SELL, 101, 1, GV_TIF_GTC, now + 6 * MS);
+	n = replies(from, &a.addr);
+	CU_ASSERT_EQUAL_FATAL(n, 1);
+	CU_ASSERT_EQUAL(g_rep[0].seq, 4);
+	CU_ASSERT_EQUAL(g_rep[0].ev.u.ord.cl_ord_id, cl + 1);
+	book_ok(sh);
+	gv_shard_close(sh, now + NS);
+}
+
 static void test_history_overflow(void)
 {
 	struct gv_shard *sh = mk(0, T0);
@@ -1637,6 +1685,7 @@ static const struct gv_test tests[] = {
 	GV_TEST(test_many_replies_split),
 	GV_TEST(test_duplicates_and_gap),
 	GV_TEST(test_resend_request),
+	GV_TEST(test_resend_logged_out),
 	GV_TEST(test_history_overflow),
 	GV_TEST(test_throttling),
 	GV_TEST(test_heartbeat_timeout_cod),
