@@ -31,7 +31,6 @@
 
 #include "gv_book_pvt.h"
 #include "gv_errno.h"
-#include "gv_mem.h"
 
 #define SLOT_BITS 24
 #define SLOT_MASK ((1u << SLOT_BITS) - 1)
@@ -1946,21 +1945,6 @@ static bool offload_params_copy(struct gv_book *b,
 	return true;
 }
 
-static size_t pages_bytes(const struct gv_book *b)
-{
-	return (size_t)b->p.max_level_pages * sizeof(struct page);
-}
-
-static size_t omap_bytes(const struct gv_book *b)
-{
-	return ((size_t)b->omap_mask + 1) * sizeof(struct omap_entry);
-}
-
-static size_t pmap_bytes(const struct gv_book *b)
-{
-	return ((size_t)b->pmap_mask + 1) * sizeof(struct pmap_entry);
-}
-
 struct gv_book *gv_book_create(const struct gv_book_params *p)
 {
 	struct gv_book *b;
@@ -1988,9 +1972,8 @@ struct gv_book *gv_book_create(const struct gv_book_params *p)
 	if (b->pool == NULL)
 		goto out_free;
 	b->ord = (struct order *)b->pool->base;
-	/* The pages and both maps are reached at random: huge pages when
-	 * big (gv_mem.h), and touched now, so the hot path never faults. */
-	b->pages = gv_mem_alloc(pages_bytes(b), 0, true);
+	b->pages = aligned_alloc(GV_CACHE_LINE,
+	                         (size_t)p->max_level_pages * sizeof(struct page));
 	b->free_pages = calloc(p->max_level_pages, sizeof(uint32_t));
 	b->ins = calloc(p->max_instruments, sizeof(*b->ins));
 	b->ins_by_id = malloc((GV_INSTRUMENT_ID_MAX + 1) * sizeof(uint16_t));
@@ -2002,8 +1985,8 @@ struct gv_book *gv_book_create(const struct gv_book_params *p)
 	b->omap_shift = 64 - (uint32_t)__builtin_popcount(b->omap_mask);
 	b->pmap_mask = pow2_at_least(2ull * p->max_level_pages) - 1;
 	b->pmap_shift = 64 - (uint32_t)__builtin_popcount(b->pmap_mask);
-	b->pmap = gv_mem_alloc(pmap_bytes(b), 0, true);
-	b->omap = gv_mem_alloc(omap_bytes(b), 0, true);
+	b->pmap = malloc((b->pmap_mask + 1ull) * sizeof(*b->pmap));
+	b->omap = malloc((b->omap_mask + 1ull) * sizeof(*b->omap));
 	if (b->p.offload != NULL) {
 		b->off_lv = calloc(GV_OFFLOAD_DEPTH_MAX, sizeof(*b->off_lv));
 		if (b->off_lv == NULL)
@@ -2013,6 +1996,8 @@ struct gv_book *gv_book_create(const struct gv_book_params *p)
 	    b->ins_by_id == NULL || b->sess == NULL || b->accounts == NULL ||
 	    b->smap == NULL || b->omap == NULL || b->pmap == NULL)
 		goto out_free;
+	/* Touch everything now so the hot path never page-faults. */
+	memset(b->pages, 0, (size_t)p->max_level_pages * sizeof(struct page));
 	for (i = 0; i < p->max_level_pages; i++)
 		b->free_pages[i] = p->max_level_pages - 1 - i;
 	b->nfree_pages = p->max_level_pages;
@@ -2090,15 +2075,15 @@ void gv_book_free(struct gv_book *b)
 	}
 	free(b->off_lv);
 	gv_pool_free(b->pool);
-	gv_mem_free(b->pages, pages_bytes(b));
+	free(b->pages);
 	free(b->free_pages);
 	free(b->ins);
 	free(b->ins_by_id);
 	free(b->sess);
 	free(b->accounts);
 	free(b->smap);
-	gv_mem_free(b->omap, omap_bytes(b));
-	gv_mem_free(b->pmap, pmap_bytes(b));
+	free(b->omap);
+	free(b->pmap);
 	free(b);
 }
 

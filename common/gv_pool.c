@@ -5,7 +5,6 @@
 
 #include "gv_errno.h"
 #include "gv_limits.h"
-#include "gv_mem.h"
 #include "gv_pool.h"
 
 /* Objects larger than this are not what a pool is for. */
@@ -48,9 +47,7 @@ struct gv_pool *gv_pool_create(const char *name, uint32_t capacity,
 	snprintf(pool->name, sizeof(pool->name), "%s", name ? name : "pool");
 
 	bytes = (size_t)capacity * pool->elt_size;
-	/* Objects are reached at random: huge pages when big (gv_mem.h). */
-	pool->base = gv_mem_alloc(bytes, GV_MAX(align, (uint32_t)GV_CACHE_LINE),
-	                          true);
+	pool->base = zalloc_aligned(GV_MAX(align, (uint32_t)GV_CACHE_LINE), bytes);
 	if (pool->base == NULL)
 		goto out_free_pool;
 	pool->free_stack = zalloc_aligned(GV_CACHE_LINE,
@@ -71,7 +68,7 @@ struct gv_pool *gv_pool_create(const char *name, uint32_t capacity,
 out_free_stack:
 	free(pool->free_stack);
 out_free_base:
-	gv_mem_free(pool->base, bytes);
+	free(pool->base);
 out_free_pool:
 	free(pool);
 out_nomem:
@@ -85,6 +82,6 @@ void gv_pool_free(struct gv_pool *pool)
 		return;
 	free(pool->live);
 	free(pool->free_stack);
-	gv_mem_free(pool->base, (size_t)pool->capacity * pool->elt_size);
+	free(pool->base);
 	free(pool);
 }

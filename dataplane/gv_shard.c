@@ -44,10 +44,9 @@
  *    about 100 bytes of state;
  *    per shard, TXQ_CAP + 2 more such buffers (tx queue, market data,
  *    unsequenced replies).
- *    The rings are one gv_mem_alloc table (huge pages where the kernel
- *    gives them) not touched at create (every configured session's full
- *    history can be gigabytes): its pages fault in as they are first
- *    written, once per page.
+ *    The ring is allocated line-aligned and not touched at create (every
+ *    configured session's full history can be gigabytes): its pages
+ *    fault in as they are first written, once per page.
  *  - the book: max_orders = engine.orders_per_shard, max_level_pages =
  *    max(256, orders_per_shard / 16) pages of 64 price levels (2,112 bytes
  *    each; 132 MiB at the default 2^20 orders; an order that would need
@@ -99,7 +98,6 @@
 #include "gv_errno.h"
 #include "gv_itch.h"
 #include "gv_mac.h"
-#include "gv_mem.h"
 #include "gv_shard.h"
 #include "gv_wire_pvt.h"
 
@@ -184,7 +182,6 @@ struct gv_shard {
 	struct sess *sess_cache[SESS_CACHE];
 	uint32_t hist_n;             /* ring slots, a power of two */
 	uint8_t *hist;               /* all rings */
-	size_t hist_size;            /* their bytes */
 	uint8_t *dgrams;             /* all datagram buffers */
 	struct txq_ent txq[TXQ_CAP];
 	uint32_t txq_n;
@@ -1292,7 +1289,7 @@ static void shard_free(struct gv_shard *sh)
 	free(sh->sess);
 	free(sh->by_id);
 	free(sh->dirty);
-	gv_mem_free(sh->hist, sh->hist_size);
+	free(sh->hist);
 	free(sh->dgrams);
 	free(sh->ins);
 	free(sh);
@@ -1333,8 +1330,7 @@ static int shard_alloc(struct gv_shard *sh, const struct gv_config *cfg)
 	/* Line-aligned for hist_keep's whole-line stores. Untouched here:
 	 * pages fault in as they are first written, and a slot is read only
 	 * after it was written. */
-	sh->hist_size = nss * sh->hist_n * GV_GOE_LEN_MAX;
-	sh->hist = gv_mem_alloc(sh->hist_size, 0, false);
+	sh->hist = aligned_alloc(64, nss * sh->hist_n * GV_GOE_LEN_MAX);
 	sh->ins = calloc(GV_MAX(ni, 1u), sizeof(*sh->ins));
 	if (sh->sess == NULL || sh->by_id == NULL || sh->dirty == NULL ||
 	    sh->dgrams == NULL || sh->hist == NULL || sh->ins == NULL)
