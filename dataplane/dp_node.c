@@ -281,11 +281,32 @@ static void flush_tx(struct dp_shard *s)
 	s->ntx = 0;
 }
 
+/*
+ * The IPv4 header checksum of put_frame's header, from the values rather
+ * than the bytes: RFC 1071's one's-complement sum of the 16-bit words
+ * (0x4500, total length, id 0, 0x4000 DF, TTL 64 << 8 | UDP, the
+ * addresses). Summing the header just written would read it back across
+ * a dozen narrow stores, a load the CPU cannot forward from the store
+ * buffer: it waited for them to reach L1 (perf: 39 % of emit's samples).
+ */
+static inline uint16_t ip4_cksum(uint16_t total_len, uint32_t src,
+                                 uint32_t dst)
+{
+	uint32_t sum = 0x4500u + total_len + 0x4000u +
+	               (64u << 8 | IPPROTO_UDP) + (src >> 16) + (src & 0xffff) +
+	               (dst >> 16) + (dst & 0xffff);
+
+	sum = (sum >> 16) + (sum & 0xffff);
+	sum += sum >> 16;
+	return (uint16_t)~sum;
+}
+
 static void put_frame(struct dp_shard *s, uint8_t *p, const struct gv_addr *dst,
                       const uint8_t *payload, uint32_t len, bool md)
 {
 	const struct dp_ctx *ctx = s->ctx;
 	uint8_t *ip = p + ETH_LEN, *udp = ip + IP4_LEN;
+	uint16_t total = (uint16_t)(IP4_LEN + UDP_LEN + len);
 	struct rte_ether_addr dmac;
 
 	dst_mac(s, dst->ip, &dmac);
@@ -295,15 +316,15 @@ static void put_frame(struct dp_shard *s, uint8_t *p, const struct gv_addr *dst,
 	p[13] = 0x00;
 	*(struct rte_ipv4_hdr *)ip = (struct rte_ipv4_hdr){
 		.version_ihl = 0x45,
-		.total_length = rte_cpu_to_be_16((uint16_t)(IP4_LEN + UDP_LEN + len)),
+		.total_length = rte_cpu_to_be_16(total),
 		.fragment_offset = rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG),
 		.time_to_live = 64,
 		.next_proto_id = IPPROTO_UDP,
+		.hdr_checksum = rte_cpu_to_be_16(ip4_cksum(total, ctx->oe_ip,
+		                                           dst->ip)),
 		.src_addr = rte_cpu_to_be_32(ctx->oe_ip),
 		.dst_addr = rte_cpu_to_be_32(dst->ip),
 	};
-	((struct rte_ipv4_hdr *)ip)->hdr_checksum =
-	        rte_ipv4_cksum((struct rte_ipv4_hdr *)ip);
 	*(struct rte_udp_hdr *)udp = (struct rte_udp_hdr){
 		.src_port = rte_cpu_to_be_16(ctx->oe_port),
 		.dst_port = rte_cpu_to_be_16(dst->port),

@@ -73,6 +73,17 @@ check "gavel's output equals the reference replay ($(wc -l < out.txt) messages)"
 	cmp -s out.txt ref.txt
 [ $fail = 0 ] || diff out.txt ref.txt | head -20
 
+# Every frame gavel sent has a valid IPv4 header checksum, by tshark's own
+# check (an independent implementation of RFC 1071).
+if command -v tshark > /dev/null; then
+	tshark -r out.pcap -o ip.check_checksum:TRUE -T fields \
+		-e ip.checksum.status 2> /dev/null | sort | uniq -c > cksum.txt
+	check "IPv4 header checksums of gavel's frames: $(tr -s ' \n' ' ' < cksum.txt)(1 = good)" \
+		sh -c '[ "$(wc -l < cksum.txt)" = 1 ] && grep -q " 1$" cksum.txt'
+else
+	echo "note: tshark not installed; IPv4 checksums not checked"
+fi
+
 # Fills and volume against lobgen's own model of the same stream.
 want_fills=$(sed -n 's/^result: fills=\([0-9]*\) .*/\1/p' expect.txt)
 want_vol=$(sed -n 's/^result: .* volume=\([0-9]*\) .*/\1/p' expect.txt)
