@@ -523,8 +523,13 @@ void dp_run_rtc(struct dp_ctx *ctx)
 		k = rx_stage(ctx, pkts, n, t0, pi, pk);
 		if (k == 0)
 			continue;
-		if (ctx->shards[0].sh == NULL && dp_start_all(ctx, pi[0].now_ns) != 0)
-			break;
+		if (ctx->shards[0].sh == NULL) {
+			if (dp_start_all(ctx, pi[0].now_ns) != 0)
+				break;
+			/* Start-up, not packet handling (a live gavel creates
+			 * its shards before any traffic): time from here. */
+			t0 = rte_rdtsc();
+		}
 		note_times(ctx, t0, pi[k - 1].now_ns);
 		t1 = rte_rdtsc();
 		for (i = 0; i < k; i++)
@@ -739,6 +744,7 @@ void dp_run_pipeline(struct dp_ctx *ctx)
 				gv_shard_set_batching(sh, true);
 				__atomic_store_n(&s->sh, sh, __ATOMIC_RELEASE);
 			}
+			t0 = rte_rdtsc(); /* start-up is not in the rate */
 		}
 		if (k > 0) {
 			note_times(ctx, t0, pi[k - 1].now_ns);
